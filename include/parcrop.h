@@ -1,0 +1,267 @@
+/*
+ * parcrop: crop a batch of images in parallel, decoding only what each crop needs.
+ *
+ * One public header, plain C (C99 and C++). Two faces:
+ *
+ *  1. The parcrop_* API: an opaque context made from options, batch calls that take
+ *     per-item sources and crop boxes, write into caller-owned memory and fill a
+ *     caller-owned per-item status array.
+ *  2. initialize / destroy / parallel_crop_and_resize: the entry points of the Rust
+ *     library parallel_image_crop, with its signatures and crop rule, so programs
+ *     written against it run unchanged. Their handle is a parcrop_context, so the
+ *     per-item results of the last call can be read back with parcrop_last_item_*.
+ *
+ * Memory layout of every output: items of rows of pixels of interleaved channels
+ * (N, H, W, C), uint8, top row first, no padding unless strides say otherwise.
+ * Channels: 1 = gray, 3 = RGB, 4 = RGBA. Sources are converted: gray is replicated
+ * to RGB, RGB becomes gray with ITU-R BT.601 luma weights, alpha is dropped or set
+ * opaque (255) where the source has none.
+ *
+ * Untrusted input: every bad item gets its own status and a zero-filled slot; the
+ * rest of the batch is unaffected and nothing aborts the process. The limits in
+ * parcrop_options bound what one item may cost; their defaults are safe for
+ * web-scraped data.
+ */
+#ifndef PARCROP_H
+#define PARCROP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(PARCROP_BUILDING)
+#    define PARCROP_API __declspec(dllexport)
+#  else
+#    define PARCROP_API __declspec(dllimport)
+#  endif
+#else
+#  define PARCROP_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PARCROP_VERSION_MAJOR 0
+#define PARCROP_VERSION_MINOR 1
+#define PARCROP_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with parcrop_version(). */
+#define PARCROP_VERSION_NUMBER \
+    (PARCROP_VERSION_MAJOR * 10000 + PARCROP_VERSION_MINOR * 100 + PARCROP_VERSION_PATCH)
+
+/* Status codes. 0 is success; values are pinned and grouped by hundreds so that a
+ * caller can test the group (status / 100) and rely on them across releases. */
+typedef enum parcrop_status {
+    PARCROP_OK = 0,
+    /* The batch ran; at least one item failed (see the per-item statuses). */
+    PARCROP_ITEMS_FAILED = 1,
+
+    /* 1xx: the caller's arguments. */
+    PARCROP_E_NULL_ARGUMENT = 100,    /* a required pointer is NULL */
+    PARCROP_E_STRUCT_SIZE = 101,      /* struct_size of an options struct is unknown */
+    PARCROP_E_INVALID_BOX = 102,      /* NaN, infinite, empty, or outside the image */
+    PARCROP_E_INVALID_SIZE = 103,     /* output height or width is 0 or over 65535 */
+    PARCROP_E_INVALID_CHANNELS = 104, /* output channels not 1, 3 or 4 */
+    PARCROP_E_INVALID_FILTER = 105,   /* unknown parcrop_filter */
+    PARCROP_E_INVALID_STRIDE = 106,   /* a stride smaller than the data it must hold */
+    PARCROP_E_INVALID_SOURCE = 107,   /* a source with neither path nor data */
+    PARCROP_E_INVALID_OPTION = 108,   /* an option value out of its range */
+
+    /* 2xx: the input file or bytes. */
+    PARCROP_E_FILE_NOT_FOUND = 200,  /* no such file */
+    PARCROP_E_FILE_UNREADABLE = 201, /* permission denied or an I/O error */
+    PARCROP_E_NOT_A_FILE = 202,      /* a directory or another non-regular file */
+    PARCROP_E_EMPTY_INPUT = 203,     /* zero bytes */
+    PARCROP_E_UNKNOWN_FORMAT = 204,  /* the first bytes match no supported format */
+    PARCROP_E_TRUNCATED = 205,       /* the data ends before the pixels the crop needs */
+    PARCROP_E_CORRUPT = 206,         /* malformed headers, tables or compressed data */
+    PARCROP_E_UNSUPPORTED = 207,     /* a valid image of a variant parcrop cannot decode */
+
+    /* 3xx: the limits in parcrop_options. */
+    PARCROP_E_FILE_TOO_LARGE = 300,  /* more bytes than max_file_size */
+    PARCROP_E_IMAGE_TOO_LARGE = 301, /* width or height over max_width or max_height */
+    PARCROP_E_TOO_MANY_PIXELS = 302, /* width * height over max_pixels */
+
+    /* 4xx: resources. */
+    PARCROP_E_OUT_OF_MEMORY = 400,
+
+    /* 5xx: a bug in parcrop; please report it. */
+    PARCROP_E_INTERNAL = 500
+} parcrop_status;
+
+/* A static, English description of a status; never NULL (unknown codes get a
+ * generic text). Thread-safe. */
+PARCROP_API const char* parcrop_strerror(parcrop_status status);
+
+/* The runtime library's version as PARCROP_VERSION_NUMBER, and as a "0.1.0" string.
+ * Compare with the header's macros to detect a mismatched shared library. */
+PARCROP_API uint32_t parcrop_version(void);
+PARCROP_API const char* parcrop_version_string(void);
+
+/* Context options. Fill with parcrop_options_init(), then change what you need. */
+typedef struct parcrop_options {
+    size_t struct_size;     /* sizeof(parcrop_options), set by parcrop_options_init */
+    uint32_t num_threads;   /* worker threads for a batch; 0 = all cores [0] */
+    uint32_t max_width;     /* widest image accepted, pixels [65535] */
+    uint32_t max_height;    /* tallest image accepted, pixels [65535] */
+    uint64_t max_pixels;    /* largest width * height accepted [178956970, Pillow's bomb limit] */
+    uint64_t max_file_size; /* largest encoded input accepted, bytes [1 GiB] */
+} parcrop_options;
+
+PARCROP_API void parcrop_options_init(parcrop_options* options);
+
+/* An opaque context: options, worker threads, scratch memory and the per-item
+ * results of the last batch.
+ *
+ * Thread safety: contexts are independent; different threads may run batches on
+ * different contexts at the same time. One context may also be shared: concurrent
+ * batch calls on it are safe and give correct pixels and statuses, but the
+ * parcrop_last_item_* results then describe whichever batch finished last. */
+typedef struct parcrop_context parcrop_context;
+
+/* Creates a context. options may be NULL for the defaults. On success *out_context
+ * holds the new context; on failure it is set to NULL. */
+PARCROP_API parcrop_status parcrop_context_create(const parcrop_options* options,
+                                                  parcrop_context** out_context);
+
+/* Frees a context; NULL is a no-op. No batch may be running on it. */
+PARCROP_API void parcrop_context_destroy(parcrop_context* context);
+
+/* Where an item's encoded image comes from. If data is non-NULL the image is the
+ * size bytes at data, which must stay valid for the call; otherwise path names a
+ * file (a NUL-terminated byte string, not interpreted as UTF-8). */
+typedef struct parcrop_source {
+    const char* path;
+    const uint8_t* data;
+    size_t size;
+} parcrop_source;
+
+/* A crop box in source pixels: the half-open rectangle [x0, x1) x [y0, y1), pixel
+ * centres at +0.5, fractional coordinates allowed. It must be non-empty and lie
+ * within the image, [0, width] x [0, height]. With PARCROP_FLAG_NORMALIZED_BOXES
+ * the coordinates are fractions of the image's width and height instead. */
+typedef struct parcrop_box {
+    float x0, y0, x1, y1;
+} parcrop_box;
+
+/* Resampling filters. Smoothing filters are antialiased when shrinking: their
+ * support widens with the scale factor, as Pillow's do. */
+typedef enum parcrop_filter {
+    PARCROP_FILTER_DEFAULT = 0,  /* bilinear */
+    PARCROP_FILTER_NEAREST = 1,  /* output pixel o takes source floor(x0 + (o + 0.5) * scale) */
+    PARCROP_FILTER_BILINEAR = 2, /* triangle kernel, support 1 */
+    PARCROP_FILTER_BICUBIC = 3,  /* cubic convolution, a = -0.5, support 2 */
+    PARCROP_FILTER_AREA = 4,     /* box kernel: the mean of the covered source area */
+    PARCROP_FILTER_LANCZOS3 = 5  /* windowed sinc, support 3 */
+} parcrop_filter;
+
+/* How much the decoder may approximate to save time. */
+typedef enum parcrop_decode_mode {
+    /* FAST for the smoothing filters, EXACT for nearest. */
+    PARCROP_DECODE_DEFAULT = 0,
+    /* Full-resolution pixels: the crop equals the same region of a full decode by
+     * the same decoder. */
+    PARCROP_DECODE_EXACT = 1,
+    /* Decoders may scale in the DCT domain (JPEG: 1/2, 1/4, 1/8) when the crop is
+     * much larger than the output, keeping at least twice the output size. */
+    PARCROP_DECODE_FAST = 2
+} parcrop_decode_mode;
+
+/* Flags for parcrop_crop_params.flags. */
+#define PARCROP_FLAG_NORMALIZED_BOXES 1u /* box coordinates are fractions of the image size */
+
+/* What a batch produces and where. Fill with parcrop_crop_params_init(), which sets
+ * a 32x32 RGB output, the default filter and mode, packed strides. */
+typedef struct parcrop_crop_params {
+    size_t struct_size;         /* sizeof(parcrop_crop_params) */
+    uint32_t out_height;        /* rows of each crop, 1..65535 [32] */
+    uint32_t out_width;         /* columns of each crop, 1..65535 [32] */
+    uint32_t out_channels;      /* 1, 3 or 4 [3] */
+    parcrop_filter filter;      /* [PARCROP_FILTER_DEFAULT] */
+    parcrop_decode_mode mode;   /* [PARCROP_DECODE_DEFAULT] */
+    uint32_t flags;             /* PARCROP_FLAG_* [0] */
+    size_t item_stride;         /* bytes from one crop to the next; 0 = packed [0] */
+    size_t row_stride;          /* bytes from one row to the next; 0 = packed [0] */
+} parcrop_crop_params;
+
+PARCROP_API void parcrop_crop_params_init(parcrop_crop_params* params);
+
+/* Crops count items: item i is boxes[i] of sources[i], resized to the output size
+ * and written at out + i * item_stride. item_status (count entries, caller-owned)
+ * receives each item's status; a failed item's slot is zero-filled.
+ *
+ * Returns PARCROP_OK when every item succeeded, PARCROP_ITEMS_FAILED when some
+ * failed, or an argument error (1xx) when the call itself is invalid, in which
+ * case nothing is written. count 0 is valid and does nothing. Items that name the
+ * same path or the same data pointer are decoded once. Thread-safe; see
+ * parcrop_context. */
+PARCROP_API parcrop_status parcrop_crop_batch(parcrop_context* context,
+                                             const parcrop_source* sources,
+                                             const parcrop_box* boxes, size_t count,
+                                             const parcrop_crop_params* params, uint8_t* out,
+                                             parcrop_status* item_status);
+
+/* The crop rule of parallel_image_crop, a glimpse placed by fractions of the image:
+ * for an image of width W and height H, all in float32,
+ *   s = min(scale, max_img_percent), crop_w = max(2, floor(W * s)) (crop_h alike),
+ *   x_px = min((uint32)(x * W), W - crop_w) (y_px alike),
+ * with crop_w clamped to W for images narrower than 2 pixels. */
+typedef struct parcrop_glimpse {
+    float x;     /* left edge as a fraction of the width, [0, 1] */
+    float y;     /* top edge as a fraction of the height, [0, 1] */
+    float scale; /* side of the crop as a fraction of the image's side, > 0 */
+} parcrop_glimpse;
+
+/* The box that the rule above gives for an image of width x height pixels.
+ * Returns PARCROP_E_INVALID_BOX for NaN, infinite or out-of-range x, y or scale,
+ * PARCROP_E_NULL_ARGUMENT when box is NULL. */
+PARCROP_API parcrop_status parcrop_glimpse_box(uint32_t width, uint32_t height,
+                                               parcrop_glimpse glimpse, float max_img_percent,
+                                               parcrop_box* box);
+
+/* parcrop_crop_batch with boxes given by the glimpse rule of each image's size.
+ * PARCROP_FLAG_NORMALIZED_BOXES is ignored here. */
+PARCROP_API parcrop_status parcrop_crop_glimpses(parcrop_context* context,
+                                                const parcrop_source* sources,
+                                                const parcrop_glimpse* glimpses, size_t count,
+                                                float max_img_percent,
+                                                const parcrop_crop_params* params, uint8_t* out,
+                                                parcrop_status* item_status);
+
+/* Results of the last batch that finished on this context (including the calls of
+ * parallel_crop_and_resize): its item count, and each item's status and message.
+ * The message says what failed and where ("open: No such file or directory"); it
+ * is "" for a successful item and stays valid until the next batch on the context
+ * finishes. Out-of-range indices give PARCROP_E_INVALID_OPTION and "". */
+PARCROP_API size_t parcrop_last_batch_size(const parcrop_context* context);
+PARCROP_API parcrop_status parcrop_last_item_status(const parcrop_context* context, size_t index);
+PARCROP_API const char* parcrop_last_item_message(const parcrop_context* context, size_t index);
+
+/* ---------------------------------------------------------------------------------
+ * The Rust-compatible entry points (parallel_image_crop), unchanged signatures.
+ * ------------------------------------------------------------------------------- */
+
+/* A context with default limits and num_threads workers (0 = all cores). use_vips
+ * selects Lanczos-3 resampling (what the original got from libvips); false selects
+ * nearest neighbour on full-resolution pixels, byte-identical to the original on
+ * lossless formats. Returns NULL only when memory runs out. */
+PARCROP_API void* initialize(uint64_t num_threads, bool use_vips);
+
+/* parcrop_context_destroy under the original's name. */
+PARCROP_API void destroy(void* handle);
+
+/* Crops n glimpses (the rule of parcrop_glimpse) to window_size x window_size with
+ * chans channels into out, [n, window_size, window_size, chans]. Where the original
+ * panicked (a missing or corrupt file, x or y outside [0, 1], a channel mismatch),
+ * this converts channels or zero-fills the item's slot and records its status,
+ * readable with parcrop_last_item_status(handle, i). */
+PARCROP_API void parallel_crop_and_resize(void* handle, char** paths, uint8_t* out,
+                                          float* scale, float* x, float* y, uint32_t window_size,
+                                          uint32_t chans, float max_img_percent, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PARCROP_H */

@@ -1,0 +1,275 @@
+#include "batch/batch.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <string>
+#include <unordered_map>
+
+#include "batch/file_reader.h"
+#include "decode/decoder.h"
+
+namespace parcrop {
+namespace {
+
+// One item's output slot, filled from the rows its source's decoder delivers.
+class ItemWriter {
+public:
+    ItemWriter(const CropPlan& plan, const OutputShape& shape, uint8_t* slot, uint32_t group_x0)
+        : plan_(plan), shape_(shape), slot_(slot),
+          column_offset_(size_t{plan.x0 - group_x0} * shape.channels),
+          row_bytes_(size_t{shape.width} * shape.channels) {
+        if (plan.filter != Filter::nearest) {
+            first_row_ = plan.taps_y.first.front();
+            const uint32_t last_row = plan.taps_y.first.back() + plan.taps_y.count.back();
+            intermediate_.resize(size_t{last_row - first_row_} * row_bytes_);
+        }
+    }
+
+    void row(uint32_t y, const uint8_t* group_row) {
+        if (y < plan_.y0 || y >= plan_.y1) return;
+        const uint32_t r = y - plan_.y0;
+        const uint8_t* pixels = group_row + column_offset_;
+        if (plan_.filter == Filter::nearest) {
+            write_nearest(r, pixels);
+        } else if (r >= first_row_ && size_t{r - first_row_} * row_bytes_ < intermediate_.size()) {
+            resample_row(pixels, shape_.channels, plan_.taps_x,
+                         intermediate_.data() + size_t{r - first_row_} * row_bytes_);
+        }
+    }
+
+    // The vertical pass, once every row has arrived.
+    void finish() {
+        if (plan_.filter == Filter::nearest) return;
+        std::vector<const uint8_t*> rows(plan_.taps_y.max_count);
+        for (uint32_t o = 0; o < shape_.height; ++o) {
+            for (uint32_t k = 0; k < plan_.taps_y.count[o]; ++k) {
+                rows[k] = intermediate_.data() + size_t{plan_.taps_y.first[o] - first_row_ + k} * row_bytes_;
+            }
+            resample_column(rows.data(), static_cast<uint32_t>(row_bytes_), plan_.taps_y, o,
+                            slot_ + o * shape_.row_stride);
+        }
+    }
+
+private:
+    void write_nearest(uint32_t r, const uint8_t* pixels) {
+        const uint32_t channels = shape_.channels;
+        while (next_row_ < shape_.height && plan_.nearest_rows[next_row_] < r) ++next_row_;
+        const uint8_t* first_written = nullptr;
+        for (; next_row_ < shape_.height && plan_.nearest_rows[next_row_] == r; ++next_row_) {
+            uint8_t* out = slot_ + next_row_ * shape_.row_stride;
+            if (first_written != nullptr) {
+                std::memcpy(out, first_written, row_bytes_);
+                continue;
+            }
+            for (uint32_t o = 0; o < shape_.width; ++o) {
+                std::memcpy(out + size_t{o} * channels, pixels + size_t{plan_.nearest_columns[o]} * channels,
+                            channels);
+            }
+            first_written = out;
+        }
+    }
+
+    const CropPlan& plan_;
+    const OutputShape& shape_;
+    uint8_t* slot_;
+    size_t column_offset_;
+    size_t row_bytes_;
+    uint32_t next_row_ = 0;
+    uint32_t first_row_ = 0;
+    std::vector<uint8_t> intermediate_;
+};
+
+class GroupSink final : public RowSink {
+public:
+    explicit GroupSink(std::vector<std::unique_ptr<ItemWriter>>* writers) : writers_(writers) {}
+    void row(uint32_t y, const uint8_t* pixels) override {
+        for (auto& writer : *writers_) writer->row(y, pixels);
+    }
+
+private:
+    std::vector<std::unique_ptr<ItemWriter>>* writers_;
+};
+
+struct PlannedItem {
+    size_t index;
+    CropPlan plan;
+};
+
+class SourceProcessor {
+public:
+    SourceProcessor(const BatchJob& job, const Limits& limits, std::vector<ItemResult>* results)
+        : job_(job), limits_(limits), results_(results) {}
+
+    // Decodes one source for all the items that name it. file_buffer is the worker's.
+    void process(const std::vector<size_t>& items, std::vector<uint8_t>* file_buffer) {
+        ByteSpan bytes;
+        Status status = load(job_.sources[items.front()], file_buffer, &bytes);
+        std::unique_ptr<Decoder> decoder;
+        ImageHeader header;
+        if (status.is_ok()) status = make_decoder(bytes, limits_, &decoder);
+        if (status.is_ok()) status = decoder->read_header(&header);
+        if (!status.is_ok()) {
+            for (const size_t i : items) fail(i, status);
+            return;
+        }
+        // Items at the same scale share one decode; different scales decode apart,
+        // so an item's pixels never depend on which other items share its batch.
+        std::map<uint32_t, std::vector<PlannedItem>> by_scale;
+        for (const size_t i : items) {
+            parcrop_box box;
+            status = resolve_box(i, header, &box);
+            if (!status.is_ok()) {
+                fail(i, status);
+                continue;
+            }
+            const uint32_t denom = job_.exact ? 1 : choose_scale_denom(box, job_.shape, header.max_scale_denom);
+            by_scale[denom].push_back({i, plan_crop(box, header.width, header.height, denom, job_.shape, job_.filter)});
+        }
+        bool first_decode = true;
+        for (auto& [denom, planned] : by_scale) {
+            if (!first_decode) {
+                status = make_decoder(bytes, limits_, &decoder);
+                if (status.is_ok()) status = decoder->read_header(&header);
+            }
+            first_decode = false;
+            if (status.is_ok()) status = decode_items(*decoder, denom, planned);
+            if (!status.is_ok()) {
+                for (const PlannedItem& item : planned) fail(item.index, status);
+            }
+        }
+    }
+
+    void fail(size_t index, const Status& status) {
+        (*results_)[index] = ItemResult{status.code(), status.message()};
+        uint8_t* slot = job_.out + index * job_.shape.item_stride;
+        for (uint32_t o = 0; o < job_.shape.height; ++o) {
+            std::memset(slot + o * job_.shape.row_stride, 0, size_t{job_.shape.width} * job_.shape.channels);
+        }
+    }
+
+private:
+    Status load(const parcrop_source& source, std::vector<uint8_t>* file_buffer, ByteSpan* bytes) const {
+        if (source.data != nullptr) {
+            if (source.size == 0) return Status(PARCROP_E_EMPTY_INPUT, "input is empty");
+            if (source.size > limits_.max_file_size) {
+                return Status(PARCROP_E_FILE_TOO_LARGE, "input has " + std::to_string(source.size) +
+                                                            " bytes, over the limit of " +
+                                                            std::to_string(limits_.max_file_size));
+            }
+            *bytes = ByteSpan{source.data, source.size};
+            return Status::ok();
+        }
+        if (source.path == nullptr) return Status(PARCROP_E_INVALID_SOURCE, "source has neither path nor data");
+        return read_file(source.path, limits_.max_file_size, file_buffer, bytes);
+    }
+
+    Status resolve_box(size_t i, const ImageHeader& header, parcrop_box* box) const {
+        const BoxSource& from = job_.box_source;
+        if (from.glimpses != nullptr) {
+            return glimpse_box(header.width, header.height, from.glimpses[i], from.max_img_percent, box);
+        }
+        *box = from.boxes[i];
+        if (from.normalized) {
+            box->x0 *= static_cast<float>(header.width);
+            box->x1 *= static_cast<float>(header.width);
+            box->y0 *= static_cast<float>(header.height);
+            box->y1 *= static_cast<float>(header.height);
+        }
+        return check_box(*box, header.width, header.height);
+    }
+
+    Status decode_items(Decoder& decoder, uint32_t denom, const std::vector<PlannedItem>& planned) {
+        DecodeRequest request;
+        request.scale_denom = denom;
+        request.channels = job_.shape.channels;
+        request.x0 = planned.front().plan.x0;
+        request.x1 = planned.front().plan.x1;
+        std::vector<uint32_t> rows;
+        std::vector<std::unique_ptr<ItemWriter>> writers;
+        for (const PlannedItem& item : planned) {
+            request.x0 = std::min(request.x0, item.plan.x0);
+            request.x1 = std::max(request.x1, item.plan.x1);
+            const std::vector<uint32_t> item_rows = item.plan.needed_rows();
+            std::vector<uint32_t> merged;
+            std::set_union(rows.begin(), rows.end(), item_rows.begin(), item_rows.end(), std::back_inserter(merged));
+            rows.swap(merged);
+        }
+        for (const PlannedItem& item : planned) {
+            writers.push_back(std::make_unique<ItemWriter>(item.plan, job_.shape,
+                                                           job_.out + item.index * job_.shape.item_stride,
+                                                           request.x0));
+        }
+        request.rows = &rows;
+        GroupSink sink(&writers);
+        PARCROP_RETURN_IF_ERROR(decoder.decode(request, sink));
+        for (auto& writer : writers) writer->finish();
+        return Status::ok();
+    }
+
+    const BatchJob& job_;
+    const Limits& limits_;
+    std::vector<ItemResult>* results_;
+};
+
+// Items that name the same file (by path) or the same bytes (by address) form one
+// group, in the order of their first appearance.
+std::vector<std::vector<size_t>> group_by_source(const parcrop_source* sources, size_t count) {
+    std::vector<std::vector<size_t>> groups;
+    std::unordered_map<std::string, size_t> group_of;
+    for (size_t i = 0; i < count; ++i) {
+        const parcrop_source& s = sources[i];
+        std::string key;
+        if (s.data != nullptr) {
+            key = "m" + std::to_string(reinterpret_cast<uintptr_t>(s.data)) + ":" + std::to_string(s.size);
+        } else if (s.path != nullptr) {
+            key = std::string("p") + s.path;
+        } else {
+            groups.push_back({i});  // invalid; fails on its own
+            continue;
+        }
+        auto [it, inserted] = group_of.emplace(std::move(key), groups.size());
+        if (inserted) {
+            groups.push_back({i});
+        } else {
+            groups[it->second].push_back(i);
+        }
+    }
+    return groups;
+}
+
+}  // namespace
+
+void run_batch(const BatchJob& job, const Limits& limits, int num_threads, std::vector<ItemResult>* results) {
+    results->assign(job.count, ItemResult{});
+    std::vector<std::vector<size_t>> groups;
+    try {
+        groups = group_by_source(job.sources, job.count);
+    } catch (const std::bad_alloc&) {
+        SourceProcessor processor(job, limits, results);
+        for (size_t i = 0; i < job.count; ++i) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "no memory to group the batch"));
+        return;
+    }
+    const long group_count = static_cast<long>(groups.size());
+#pragma omp parallel num_threads(num_threads)
+    {
+        std::vector<uint8_t> file_buffer;  // one per worker, reused across its items
+        SourceProcessor processor(job, limits, results);
+#pragma omp for schedule(dynamic, 1)
+        for (long g = 0; g < group_count; ++g) {
+            try {
+                processor.process(groups[g], &file_buffer);
+            } catch (const std::bad_alloc&) {
+                for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "out of memory"));
+            } catch (const std::exception& e) {
+                for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_INTERNAL, e.what()));
+            }
+        }
+    }
+}
+
+}  // namespace parcrop

@@ -1,0 +1,21 @@
+// What one item may cost: checked against an image's header before any pixel memory
+// is allocated, and against a file's size before it is read.
+#pragma once
+
+#include <cstdint>
+
+#include "common/status.h"
+
+namespace parcrop {
+
+struct Limits {
+    uint32_t max_width = 65535;
+    uint32_t max_height = 65535;
+    uint64_t max_pixels = 178956970;  // Pillow's decompression-bomb error threshold
+    uint64_t max_file_size = uint64_t{1} << 30;
+};
+
+// PARCROP_E_IMAGE_TOO_LARGE / PARCROP_E_TOO_MANY_PIXELS / PARCROP_E_CORRUPT (zero size).
+Status check_dimensions(uint32_t width, uint32_t height, const Limits& limits);
+
+}  // namespace parcrop

@@ -1,0 +1,68 @@
+// The one interface every codec implements: read the header, then stream the rows and
+// columns of a region, optionally reduced 1/2, 1/4 or 1/8 where the codec can do that
+// for free (JPEG's DCT scaling). Decoders push rows to a RowSink in increasing order
+// and skip what no one asked for, so time and memory follow the region, not the image.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/limits.h"
+#include "common/status.h"
+
+namespace parcrop {
+
+struct ByteSpan {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+};
+
+enum class ImageFormat { jpeg, png, other };
+
+struct ImageHeader {
+    uint32_t width = 0;
+    uint32_t height = 0;
+    ImageFormat format = ImageFormat::other;
+    // Largest reduction this decoder offers (1, or 8 for JPEG); scaled_size() gives
+    // the image's size at each.
+    uint32_t max_scale_denom = 1;
+};
+
+// The size of a side of `full` pixels decoded at 1/denom, as libjpeg computes it.
+inline uint32_t scaled_size(uint32_t full, uint32_t denom) {
+    return static_cast<uint32_t>((uint64_t{full} + denom - 1) / denom);
+}
+
+struct DecodeRequest {
+    uint32_t scale_denom = 1;  // 1, 2, 4 or 8; at most ImageHeader::max_scale_denom
+    // Columns [x0, x1) of the scaled image.
+    uint32_t x0 = 0, x1 = 0;
+    // The rows wanted, in the scaled image: sorted, unique, non-empty.
+    const std::vector<uint32_t>* rows = nullptr;
+    uint32_t channels = 3;  // layout of the delivered rows: 1, 3 or 4
+};
+
+class RowSink {
+public:
+    virtual ~RowSink() = default;
+    // Row y of the scaled image, columns [x0, x1), `channels` interleaved bytes each.
+    // The pointer is valid only during the call.
+    virtual void row(uint32_t y, const uint8_t* pixels) = 0;
+};
+
+class Decoder {
+public:
+    virtual ~Decoder() = default;
+    // Parses the header only; checks the limits before anything is allocated.
+    virtual Status read_header(ImageHeader* header) = 0;
+    // Valid after a successful read_header, once per decoder.
+    virtual Status decode(const DecodeRequest& request, RowSink& sink) = 0;
+};
+
+// The decoder for the format recognised from the first bytes of `data`, or
+// PARCROP_E_UNKNOWN_FORMAT. `data` must outlive the decoder.
+Status make_decoder(ByteSpan data, const Limits& limits, std::unique_ptr<Decoder>* out);
+
+}  // namespace parcrop

@@ -1,0 +1,34 @@
+// Recognises the format from the first bytes, never from the file name: web-scraped
+// data is full of PNGs called .jpg and HTML pages called anything.
+#include <cstring>
+
+#include "decode/decoder.h"
+#include "decode/jpeg_decoder.h"
+#include "decode/png_decoder.h"
+#include "decode/stb_decoder.h"
+
+namespace parcrop {
+namespace {
+
+bool starts_with(ByteSpan data, const char* magic, size_t length) {
+    return data.size >= length && std::memcmp(data.data, magic, length) == 0;
+}
+
+}  // namespace
+
+Status make_decoder(ByteSpan data, const Limits& limits, std::unique_ptr<Decoder>* out) {
+    if (data.size == 0) return Status(PARCROP_E_EMPTY_INPUT, "input is empty");
+    if (starts_with(data, "\xFF\xD8\xFF", 3)) {
+        *out = make_jpeg_decoder(data, limits);
+    } else if (starts_with(data, "\x89PNG\r\n\x1A\n", 8)) {
+        *out = make_png_decoder(data, limits);
+    } else if (stb_recognizes(data)) {
+        *out = make_stb_decoder(data, limits);
+    } else {
+        return Status(PARCROP_E_UNKNOWN_FORMAT, "unknown format: the first bytes match no supported image format");
+    }
+    if (!*out) return Status(PARCROP_E_OUT_OF_MEMORY, "no memory for a decoder");
+    return Status::ok();
+}
+
+}  // namespace parcrop

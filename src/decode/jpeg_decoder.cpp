@@ -1,0 +1,264 @@
+#include "decode/jpeg_decoder.h"
+
+#include <algorithm>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+// jpeglib.h needs FILE and size_t declared first; jerror.h needs jpeglib.h's
+// configuration to declare the arithmetic-coding messages.
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "common/pixel_convert.h"
+
+namespace parcrop {
+namespace {
+
+// Progressive files can carry thousands of tiny scans that cost a full pass each; real
+// encoders write at most a few dozen.
+constexpr int kMaxScans = 1000;
+// Progressive and multi-scan files keep every coefficient of the image; the header
+// limits bound that, this bounds everything else libjpeg may allocate.
+constexpr long kMaxDecoderMemory = 2L << 30;
+
+// libjpeg reports errors through callbacks that must not return; the only way out
+// of a C library is longjmp, so every libjpeg call runs inside setjmp in a function
+// with no C++ objects that need destructors (see JpegDecoder::run_guarded).
+struct ErrorManager {
+    jpeg_error_mgr pub;
+    std::jmp_buf jump;
+    parcrop_status code;
+    char message[JMSG_LENGTH_MAX];
+};
+
+[[noreturn]] void fail(j_common_ptr cinfo, parcrop_status code) {
+    auto* manager = reinterpret_cast<ErrorManager*>(cinfo->err);
+    manager->code = code;
+    (*cinfo->err->format_message)(cinfo, manager->message);
+    std::longjmp(manager->jump, 1);
+}
+
+parcrop_status status_of_error(int msg_code) {
+    switch (msg_code) {
+        case JERR_BAD_PRECISION:
+        case JERR_NOT_COMPILED:
+        case JERR_NOTIMPL:
+        case JERR_CONVERSION_NOTIMPL:
+        case JERR_BAD_J_COLORSPACE:
+            return PARCROP_E_UNSUPPORTED;
+        case JERR_OUT_OF_MEMORY:
+        case JERR_NO_BACKING_STORE:
+            return PARCROP_E_OUT_OF_MEMORY;
+        case JERR_INPUT_EMPTY:
+        case JERR_INPUT_EOF:
+            return PARCROP_E_TRUNCATED;
+        default:
+            return PARCROP_E_CORRUPT;
+    }
+}
+
+void on_error_exit(j_common_ptr cinfo) { fail(cinfo, status_of_error(cinfo->err->msg_code)); }
+
+// Warnings that mean the pixels would be wrong are errors here: libjpeg would
+// otherwise fill a truncated image with grey and call it a success.
+void on_emit_message(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;
+    switch (cinfo->err->msg_code) {
+        case JWRN_JPEG_EOF:
+            fail(cinfo, PARCROP_E_TRUNCATED);
+        case JWRN_HIT_MARKER:
+        case JWRN_HUFF_BAD_CODE:
+        case JWRN_ARITH_BAD_CODE:
+        case JWRN_MUST_RESYNC:
+        case JWRN_BOGUS_PROGRESSION:
+            fail(cinfo, PARCROP_E_CORRUPT);
+        default:
+            break;  // e.g. extraneous bytes before a marker: common and harmless
+    }
+}
+
+void on_progress(j_common_ptr cinfo) {
+    auto* decompress = reinterpret_cast<j_decompress_ptr>(cinfo);
+    if (decompress->input_scan_number > kMaxScans) {
+        auto* manager = reinterpret_cast<ErrorManager*>(cinfo->err);
+        manager->code = PARCROP_E_UNSUPPORTED;
+        std::snprintf(manager->message, sizeof manager->message,
+                      "more than %d scans (a progressive-scan bomb?)", kMaxScans);
+        std::longjmp(manager->jump, 1);
+    }
+}
+
+// Adobe writes CMYK inverted (0 = full ink) and says so with its APP14 marker.
+void cmyk_to_rgb(const uint8_t* cmyk, uint8_t* rgb, uint32_t width, bool inverted) {
+    for (uint32_t i = 0; i < width; ++i, cmyk += 4, rgb += 3) {
+        uint32_t c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];
+        if (!inverted) {
+            c = 255 - c;
+            m = 255 - m;
+            y = 255 - y;
+            k = 255 - k;
+        }
+        rgb[0] = static_cast<uint8_t>((c * k + 127) / 255);
+        rgb[1] = static_cast<uint8_t>((m * k + 127) / 255);
+        rgb[2] = static_cast<uint8_t>((y * k + 127) / 255);
+    }
+}
+
+class JpegDecoder final : public Decoder {
+public:
+    JpegDecoder(ByteSpan data, const Limits& limits) : data_(data), limits_(limits) {
+        cinfo_.err = jpeg_std_error(&errors_.pub);
+        errors_.pub.error_exit = on_error_exit;
+        errors_.pub.emit_message = on_emit_message;
+        errors_.code = PARCROP_OK;
+        errors_.message[0] = '\0';
+        progress_.progress_monitor = on_progress;
+    }
+
+    ~JpegDecoder() override {
+        if (created_) jpeg_destroy_decompress(&cinfo_);
+    }
+
+    Status read_header(ImageHeader* header) override {
+        if (!run_guarded(&JpegDecoder::read_header_unguarded, nullptr, nullptr)) return error();
+        PARCROP_RETURN_IF_ERROR(check_dimensions(cinfo_.image_width, cinfo_.image_height, limits_));
+        header->width = cinfo_.image_width;
+        header->height = cinfo_.image_height;
+        header->format = ImageFormat::jpeg;
+        header->max_scale_denom = 8;
+        return Status::ok();
+    }
+
+    Status decode(const DecodeRequest& request, RowSink& sink) override {
+        if (!created_ || request.rows == nullptr || request.rows->empty() || request.x0 >= request.x1) {
+            return Status(PARCROP_E_INTERNAL, "jpeg: invalid decode request");
+        }
+        if (!run_guarded(&JpegDecoder::decode_unguarded, &request, &sink)) return error();
+        return Status::ok();
+    }
+
+private:
+    using Step = void (JpegDecoder::*)(const DecodeRequest*, RowSink*);
+
+    // The only place that calls setjmp. Nothing here owns a destructor, so a
+    // longjmp out of libjpeg skips no C++ cleanup.
+    bool run_guarded(Step step, const DecodeRequest* request, RowSink* sink) {
+        if (setjmp(errors_.jump) != 0) {
+            jpeg_abort_decompress(&cinfo_);
+            return false;
+        }
+        (this->*step)(request, sink);
+        return true;
+    }
+
+    Status error() const {
+        return Status(errors_.code == PARCROP_OK ? PARCROP_E_CORRUPT : errors_.code,
+                      std::string("jpeg: ") + errors_.message);
+    }
+
+    void read_header_unguarded(const DecodeRequest*, RowSink*) {
+        jpeg_create_decompress(&cinfo_);
+        created_ = true;
+        cinfo_.progress = &progress_;
+        cinfo_.mem->max_memory_to_use = kMaxDecoderMemory;
+        jpeg_mem_src(&cinfo_, data_.data, static_cast<unsigned long>(data_.size));
+        jpeg_read_header(&cinfo_, TRUE);
+    }
+
+    void choose_color_space(uint32_t channels) {
+        const J_COLOR_SPACE source = cinfo_.jpeg_color_space;
+        cmyk_ = source == JCS_CMYK || source == JCS_YCCK;
+        if (cmyk_) {
+            cinfo_.out_color_space = JCS_CMYK;
+        } else if (channels == 1) {
+            cinfo_.out_color_space = JCS_GRAYSCALE;
+        } else if (channels == 3) {
+            cinfo_.out_color_space = JCS_RGB;
+        } else {
+            cinfo_.out_color_space = JCS_EXT_RGBX;  // X is written as 0xFF: opaque alpha
+        }
+    }
+
+    void decode_unguarded(const DecodeRequest* request, RowSink* sink) {
+        const uint32_t channels = request->channels;
+        choose_color_space(channels);
+        cinfo_.scale_num = 1;
+        cinfo_.scale_denom = request->scale_denom;
+        cinfo_.dct_method = JDCT_ISLOW;
+        // Fancy upsampling is the default and keeps libjpeg away from the merged
+        // upsampler, which libjpeg-turbo 2.1 cannot combine with skipping rows.
+        cinfo_.do_fancy_upsampling = TRUE;
+        jpeg_start_decompress(&cinfo_);
+
+        if (request->x1 > cinfo_.output_width || request->rows->back() >= cinfo_.output_height) {
+            errors_.code = PARCROP_E_INTERNAL;
+            std::snprintf(errors_.message, sizeof errors_.message, "region outside the %ux%u image",
+                          cinfo_.output_width, cinfo_.output_height);
+            std::longjmp(errors_.jump, 1);
+        }
+        // Fancy upsampling of subsampled chroma reads one chroma sample beyond each
+        // side, and libjpeg treats the edges of a cropped scanline as image edges. One
+        // extra iMCU on each side keeps the columns we deliver identical to a full decode.
+        const uint32_t imcu_width = static_cast<uint32_t>(cinfo_.max_h_samp_factor * cinfo_.min_DCT_scaled_size);
+        const uint32_t margin = cinfo_.max_h_samp_factor > 1 ? imcu_width : 0;
+        JDIMENSION first_column = request->x0 > margin ? request->x0 - margin : 0;
+        JDIMENSION width = std::min(request->x1 + margin, cinfo_.output_width) - first_column;
+        if (width < cinfo_.output_width) jpeg_crop_scanline(&cinfo_, &first_column, &width);
+        // jpeg_crop_scanline widened the region to whole iMCUs; trim the extra columns.
+        const uint32_t trim = request->x0 - first_column;
+        const uint32_t region_width = request->x1 - request->x0;
+
+        const uint32_t components = static_cast<uint32_t>(cinfo_.output_components);
+        JSAMPARRAY row = (*cinfo_.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo_),
+                                                      JPOOL_IMAGE, width * components, 1);
+        JSAMPARRAY converted = nullptr;
+        if (cmyk_) {
+            converted = (*cinfo_.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo_),
+                                                    JPOOL_IMAGE, region_width * 4, 2);
+        }
+        const uint32_t imcu_height = static_cast<uint32_t>(cinfo_.max_v_samp_factor * cinfo_.min_DCT_scaled_size);
+        for (const uint32_t y : *request->rows) {
+            skip_to(y, imcu_height, row);
+            jpeg_read_scanlines(&cinfo_, row, 1);
+            const uint8_t* pixels = row[0] + size_t{trim} * components;
+            if (cmyk_) {
+                cmyk_to_rgb(pixels, converted[0], region_width, cinfo_.saw_Adobe_marker);
+                convert_row(converted[0], 3, converted[1], channels, region_width);
+                pixels = converted[1];
+            }
+            sink->row(y, pixels);
+        }
+        // Stop here: the rows below the region are never decoded.
+        jpeg_abort_decompress(&cinfo_);
+    }
+
+    // libjpeg-turbo 2.1's jpeg_skip_scanlines gives wrong pixels when a skip starts
+    // or ends inside an iMCU row of a vertically subsampled image, so only whole iMCU
+    // rows are skipped; the rows around them are read and dropped.
+    void skip_to(uint32_t y, uint32_t imcu_height, JSAMPARRAY scratch) {
+        const uint32_t aligned = y / imcu_height * imcu_height;
+        if (aligned > cinfo_.output_scanline) {
+            while (cinfo_.output_scanline % imcu_height != 0) jpeg_read_scanlines(&cinfo_, scratch, 1);
+            if (aligned > cinfo_.output_scanline) jpeg_skip_scanlines(&cinfo_, aligned - cinfo_.output_scanline);
+        }
+        while (cinfo_.output_scanline < y) jpeg_read_scanlines(&cinfo_, scratch, 1);
+    }
+
+    ByteSpan data_;
+    Limits limits_;
+    jpeg_decompress_struct cinfo_{};
+    ErrorManager errors_{};
+    jpeg_progress_mgr progress_{};
+    bool created_ = false;
+    bool cmyk_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_jpeg_decoder(ByteSpan data, const Limits& limits) {
+    return std::make_unique<JpegDecoder>(data, limits);
+}
+
+}  // namespace parcrop

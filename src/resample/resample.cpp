@@ -1,0 +1,139 @@
+#include "resample/resample.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parcrop {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+double sinc(double x) {
+    if (x == 0.0) return 1.0;
+    x *= kPi;
+    return std::sin(x) / x;
+}
+
+struct Kernel {
+    double support;
+    double (*weight)(double);
+};
+
+Kernel kernel_for(Filter filter) {
+    switch (filter) {
+        case Filter::area:
+            return {0.5, [](double x) { return (x > -0.5 && x <= 0.5) ? 1.0 : 0.0; }};
+        case Filter::bilinear:
+            return {1.0, [](double x) {
+                        x = std::fabs(x);
+                        return x < 1.0 ? 1.0 - x : 0.0;
+                    }};
+        case Filter::bicubic:
+            return {2.0, [](double x) {
+                        constexpr double a = -0.5;
+                        x = std::fabs(x);
+                        if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+                        if (x < 2.0) return (((x - 5.0) * x + 8.0) * x - 4.0) * a;
+                        return 0.0;
+                    }};
+        case Filter::lanczos3:
+        case Filter::nearest:
+            break;
+    }
+    return {3.0, [](double x) { return (x > -3.0 && x < 3.0) ? sinc(x) * sinc(x / 3.0) : 0.0; }};
+}
+
+uint8_t clip_fixed(int64_t sum) {
+    sum >>= kWeightBits;
+    return static_cast<uint8_t>(std::clamp<int64_t>(sum, 0, 255));
+}
+
+}  // namespace
+
+ResampleTaps compute_taps(double in0, double in1, uint32_t in_size, uint32_t out_size,
+                          Filter filter) {
+    const Kernel kernel = kernel_for(filter);
+    const double scale = (in1 - in0) / out_size;
+    // Shrinking widens the kernel by the scale factor: that is the antialiasing.
+    const double filter_scale = std::max(scale, 1.0);
+    const double support = kernel.support * filter_scale;
+    const uint32_t max_count = static_cast<uint32_t>(std::ceil(support)) * 2 + 1;
+
+    ResampleTaps taps;
+    taps.max_count = max_count;
+    taps.first.resize(out_size);
+    taps.count.resize(out_size);
+    taps.weights.assign(size_t{out_size} * max_count, 0);
+    std::vector<double> w(max_count);
+    for (uint32_t o = 0; o < out_size; ++o) {
+        const double center = in0 + (o + 0.5) * scale;
+        int64_t lo = static_cast<int64_t>(center - support + 0.5);
+        int64_t hi = static_cast<int64_t>(center + support + 0.5);
+        lo = std::clamp<int64_t>(lo, 0, in_size - 1);
+        hi = std::clamp<int64_t>(hi, lo + 1, in_size);
+        const uint32_t n = static_cast<uint32_t>(std::min<int64_t>(hi - lo, max_count));
+        double total = 0.0;
+        for (uint32_t k = 0; k < n; ++k) {
+            w[k] = kernel.weight((lo + k - center + 0.5) / filter_scale);
+            total += w[k];
+        }
+        // A box narrower than one pixel can miss every kernel centre: take the
+        // nearest pixel rather than produce black.
+        if (total == 0.0) {
+            std::fill(w.begin(), w.begin() + n, 0.0);
+            const int64_t nearest = std::clamp<int64_t>(static_cast<int64_t>(center), lo, lo + n - 1);
+            w[nearest - lo] = 1.0;
+            total = 1.0;
+        }
+        int32_t* out = &taps.weights[size_t{o} * max_count];
+        for (uint32_t k = 0; k < n; ++k) {
+            const double v = w[k] / total * (1 << kWeightBits);
+            out[k] = static_cast<int32_t>(v < 0 ? v - 0.5 : v + 0.5);
+        }
+        taps.first[o] = static_cast<uint32_t>(lo);
+        taps.count[o] = n;
+    }
+    return taps;
+}
+
+std::vector<uint32_t> nearest_indices(float in0, float in1, uint32_t in_size, uint32_t out_size) {
+    const float base = std::floor(in0);
+    const float frac = in0 - base;
+    const float step = (in1 - in0) / static_cast<float>(out_size);
+    std::vector<uint32_t> indices(out_size);
+    for (uint32_t o = 0; o < out_size; ++o) {
+        const float offset = std::floor(frac + (static_cast<float>(o) + 0.5f) * step);
+        const double index = static_cast<double>(base) + offset;
+        indices[o] = static_cast<uint32_t>(std::clamp(index, 0.0, static_cast<double>(in_size - 1)));
+    }
+    return indices;
+}
+
+void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out) {
+    const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
+    constexpr int64_t kHalf = int64_t{1} << (kWeightBits - 1);
+    for (uint32_t o = 0; o < out_size; ++o) {
+        const int32_t* w = &taps.weights[size_t{o} * taps.max_count];
+        const uint8_t* src = in + size_t{taps.first[o]} * channels;
+        const uint32_t n = taps.count[o];
+        for (uint32_t c = 0; c < channels; ++c) {
+            int64_t sum = kHalf;
+            for (uint32_t k = 0; k < n; ++k) sum += int64_t{src[size_t{k} * channels + c]} * w[k];
+            out[size_t{o} * channels + c] = clip_fixed(sum);
+        }
+    }
+}
+
+void resample_column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
+                     uint32_t o, uint8_t* out) {
+    constexpr int64_t kHalf = int64_t{1} << (kWeightBits - 1);
+    const int32_t* w = &taps.weights[size_t{o} * taps.max_count];
+    const uint32_t n = taps.count[o];
+    for (uint32_t x = 0; x < width_bytes; ++x) {
+        int64_t sum = kHalf;
+        for (uint32_t k = 0; k < n; ++k) sum += int64_t{rows[k][x]} * w[k];
+        out[x] = clip_fixed(sum);
+    }
+}
+
+}  // namespace parcrop
