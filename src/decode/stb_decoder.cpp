@@ -1,0 +1,312 @@
+#include "decode/stb_decoder.h"
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common/pixel_convert.h"
+
+// The stb_image implementation lives in this file only, with internal linkage, so no stb
+// symbol leaves the library. JPEG and PNG have hardened decoders of their own; PIC is not a
+// format parcrop offers.
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_STDIO
+#define STBI_NO_JPEG
+#define STBI_NO_PNG
+#define STBI_NO_PIC
+#include <stb_image.h>
+
+namespace parcrop {
+namespace {
+
+// stb reports only a short reason ("bad BMP"), and not which loader took the data, so the
+// format named in messages comes from the same magic bytes its loaders test.
+const char* format_name(ByteSpan data) {
+    const auto starts_with = [&](const char* magic) {
+        const size_t length = std::strlen(magic);
+        return data.size >= length && std::memcmp(data.data, magic, length) == 0;
+    };
+    if (starts_with("BM")) return "bmp";
+    if (starts_with("GIF8")) return "gif";
+    if (starts_with("8BPS")) return "psd";
+    if (starts_with("P5") || starts_with("P6")) return "pnm";
+    if (starts_with("#?RADIANCE") || starts_with("#?RGBE")) return "hdr";
+    return "tga";
+}
+
+// stb reads past the end of a memory buffer as zeros (BMP, TGA, GIF) or leaves the pixels it
+// could not read uninitialised (PNM) and still reports success. Feeding it through callbacks
+// lets us see every attempt to read beyond the data, which is what truncation looks like.
+class TruncationWatch {
+public:
+    explicit TruncationWatch(ByteSpan data) : data_(data) {}
+
+    const stbi_io_callbacks* callbacks() const {
+        static constexpr stbi_io_callbacks kCallbacks = {&TruncationWatch::read,
+                                                         &TruncationWatch::skip,
+                                                         &TruncationWatch::eof};
+        return &kCallbacks;
+    }
+    bool read_past_end() const { return read_past_end_; }
+
+private:
+    static int read(void* user, char* destination, int size) {
+        auto* self = static_cast<TruncationWatch*>(user);
+        // The first read always refills stb's own small buffer, and so do all later reads
+        // into it; refills ask for a full buffer and take less near the end, so only an
+        // empty answer means more data was needed. Reads elsewhere (stbi__getn) need all of it.
+        if (self->refill_buffer_ == nullptr) self->refill_buffer_ = destination;
+        const size_t left = self->data_.size - self->position_;
+        size_t count = size > 0 ? static_cast<size_t>(size) : 0;
+        if (count > left) {
+            if (left == 0 || destination != self->refill_buffer_) self->read_past_end_ = true;
+            count = left;
+        }
+        std::memcpy(destination, self->data_.data + self->position_, count);
+        self->position_ += count;
+        return static_cast<int>(count);
+    }
+
+    static void skip(void* user, int count) {
+        auto* self = static_cast<TruncationWatch*>(user);
+        const size_t left = self->data_.size - self->position_;
+        const size_t wanted = count > 0 ? static_cast<size_t>(count) : 0;
+        if (wanted > left) self->read_past_end_ = true;
+        self->position_ += wanted > left ? left : wanted;
+    }
+
+    static int eof(void* user) {
+        const auto* self = static_cast<const TruncationWatch*>(user);
+        return self->position_ >= self->data_.size ? 1 : 0;
+    }
+
+    const ByteSpan data_;
+    size_t position_ = 0;
+    const char* refill_buffer_ = nullptr;
+    bool read_past_end_ = false;
+};
+
+bool reason_is(const char* reason, const char* expected) {
+    return reason != nullptr && std::strcmp(reason, expected) == 0;
+}
+
+parcrop_status status_for_stb_reason(const char* reason) {
+    if (reason_is(reason, "outofmem")) return PARCROP_E_OUT_OF_MEMORY;
+    if (reason_is(reason, "too large")) return PARCROP_E_IMAGE_TOO_LARGE;
+    // Valid files of variants stb does not implement.
+    static const char* const kUnsupported[] = {
+        "BMP RLE",          "BMP JPEG/PNG",          "unknown BMP",
+        "wrong version",    "wrong channel count",   "unsupported bit depth",
+        "wrong color format", "bad compression",     "unsupported format",
+        "unsupported data layout", "max value > 65535", "bad format",
+    };
+    for (const char* unsupported : kUnsupported) {
+        if (reason_is(reason, unsupported)) return PARCROP_E_UNSUPPORTED;
+    }
+    return PARCROP_E_CORRUPT;
+}
+
+Status stb_failure(const char* format, bool read_past_end, const char* reason) {
+    if (read_past_end) {
+        return Status(PARCROP_E_TRUNCATED, std::string(format) + ": data ends inside the image");
+    }
+    return Status(status_for_stb_reason(reason),
+                  std::string(format) + ": " + (reason != nullptr ? reason : "decoding failed"));
+}
+
+uint32_t little_endian_32(const uint8_t* bytes) {
+    return uint32_t{bytes[0]} | uint32_t{bytes[1]} << 8 | uint32_t{bytes[2]} << 16 |
+           uint32_t{bytes[3]} << 24;
+}
+uint32_t big_endian_16(const uint8_t* bytes) { return uint32_t{bytes[0]} << 8 | bytes[1]; }
+
+// When stbi_info fails, every other loader is tried and the specific reason ("BMP RLE") is
+// replaced by "unknown image type". A valid file of a variant stb does not implement must
+// still say unsupported, so the variant fields that stb refuses are checked here.
+bool is_unsupported_variant(const char* format, ByteSpan data) {
+    const uint8_t* bytes = data.data;
+    if (std::strcmp(format, "bmp") == 0 && data.size >= 18) {
+        const uint32_t header_size = little_endian_32(bytes + 14);
+        if (header_size != 12 && header_size != 40 && header_size != 56 && header_size != 108 &&
+            header_size != 124) {
+            return true;
+        }
+        if (header_size != 12 && data.size >= 34) {
+            const uint32_t compression = little_endian_32(bytes + 30);
+            return compression == 1 || compression == 2 || compression >= 4;  // RLE, JPEG, PNG
+        }
+        return false;
+    }
+    if (std::strcmp(format, "psd") == 0 && data.size >= 26) {
+        const uint32_t version = big_endian_16(bytes + 4), channels = big_endian_16(bytes + 12);
+        const uint32_t depth = big_endian_16(bytes + 22), color_mode = big_endian_16(bytes + 24);
+        return version != 1 || channels > 16 || (depth != 8 && depth != 16) || color_mode != 3;
+    }
+    return false;
+}
+
+// stb's failure reason is thread-local and only ever set, never cleared; a call that fails
+// without setting it would otherwise report the reason of an older failure on this thread.
+void clear_stb_failure_reason() { stbi__g_failure_reason = nullptr; }
+
+Status out_of_memory_status() { return Status(PARCROP_E_OUT_OF_MEMORY, "stb: no memory"); }
+
+struct StbPixelsDeleter {
+    void operator()(stbi_uc* pixels) const { stbi_image_free(pixels); }
+};
+
+bool request_is_valid(const DecodeRequest& request, uint32_t width, uint32_t height) {
+    if (request.scale_denom != 1) return false;
+    if (request.x0 >= request.x1 || request.x1 > width) return false;
+    if (request.channels != 1 && request.channels != 3 && request.channels != 4) return false;
+    const std::vector<uint32_t>* rows = request.rows;
+    if (rows == nullptr || rows->empty() || rows->back() >= height) return false;
+    for (size_t i = 1; i < rows->size(); ++i) {
+        if ((*rows)[i - 1] >= (*rows)[i]) return false;
+    }
+    return true;
+}
+
+class StbDecoder final : public Decoder {
+public:
+    StbDecoder(ByteSpan data, const Limits& limits) noexcept : data_(data), limits_(limits) {}
+
+    Status read_header(ImageHeader* header) override {
+        try {
+            return read_header_unguarded(header);
+        } catch (const std::bad_alloc&) {
+            return out_of_memory_status();
+        } catch (...) {
+            return Status(PARCROP_E_INTERNAL, "stb: unexpected exception");
+        }
+    }
+
+    Status decode(const DecodeRequest& request, RowSink& sink) override {
+        try {
+            return decode_unguarded(request, sink);
+        } catch (const std::bad_alloc&) {
+            return out_of_memory_status();
+        } catch (...) {
+            return Status(PARCROP_E_INTERNAL, "stb: unexpected exception");
+        }
+    }
+
+private:
+    Status read_header_unguarded(ImageHeader* header) {
+        const char* format = format_name(data_);
+        if (data_.data == nullptr || data_.size == 0) {
+            return Status(PARCROP_E_EMPTY_INPUT, std::string(format) + ": no data");
+        }
+        // stb counts bytes in int.
+        if (data_.size > static_cast<size_t>(INT_MAX)) {
+            return Status(PARCROP_E_UNSUPPORTED, std::string(format) + ": over 2 GiB of data");
+        }
+        TruncationWatch watch(data_);
+        int width = 0, height = 0, channels = 0;
+        clear_stb_failure_reason();
+        if (!stbi_info_from_callbacks(watch.callbacks(), &watch, &width, &height, &channels)) {
+            if (is_unsupported_variant(format, data_)) {
+                return Status(PARCROP_E_UNSUPPORTED, std::string(format) + ": unsupported variant");
+            }
+            return stb_failure(format, watch.read_past_end(), stbi_failure_reason());
+        }
+        if (width < 0 || height < 0) {
+            return Status(PARCROP_E_CORRUPT, std::string(format) + ": negative size");
+        }
+        PARCROP_RETURN_IF_ERROR(check_dimensions(static_cast<uint32_t>(width),
+                                                 static_cast<uint32_t>(height), limits_));
+        width_ = static_cast<uint32_t>(width);
+        height_ = static_cast<uint32_t>(height);
+        header_read_ = true;
+
+        header->width = width_;
+        header->height = height_;
+        header->format = ImageFormat::other;
+        header->max_scale_denom = 1;
+        return Status::ok();
+    }
+
+    Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
+        const char* format = format_name(data_);
+        if (!header_read_) return Status(PARCROP_E_INTERNAL, "stb: decode before read_header");
+        if (!request_is_valid(request, width_, height_)) {
+            return Status(PARCROP_E_INTERNAL, "stb: invalid decode request");
+        }
+
+        TruncationWatch watch(data_);
+        int width = 0, height = 0, channels = 0;
+        clear_stb_failure_reason();
+        std::unique_ptr<stbi_uc, StbPixelsDeleter> pixels(
+            is_sixteen_bit_pnm(format) ? load_sixteen_bit_pnm(&watch, &width, &height, &channels)
+                                       : stbi_load_from_callbacks(watch.callbacks(), &watch, &width,
+                                                                  &height, &channels, 0));
+        // Read on this thread, right after the call that set it.
+        const char* reason = stbi_failure_reason();
+        if (!pixels || watch.read_past_end()) {
+            return stb_failure(format, watch.read_past_end(), reason);
+        }
+        if (static_cast<uint32_t>(width) != width_ || static_cast<uint32_t>(height) != height_ ||
+            channels < 1 || channels > 4) {
+            return Status(PARCROP_E_CORRUPT, std::string(format) + ": header and pixels disagree");
+        }
+
+        const uint32_t source_channels = static_cast<uint32_t>(channels);
+        const uint32_t crop_width = request.x1 - request.x0;
+        const size_t source_row_bytes = size_t{width_} * source_channels;
+        std::vector<uint8_t> converted(size_t{crop_width} * request.channels);
+        for (const uint32_t y : *request.rows) {
+            const uint8_t* source =
+                pixels.get() + size_t{y} * source_row_bytes + size_t{request.x0} * source_channels;
+            convert_row(source, source_channels, converted.data(), request.channels, crop_width);
+            sink.row(y, converted.data());
+        }
+        return Status::ok();
+    }
+
+    bool is_sixteen_bit_pnm(const char* format) const {
+        if (std::strcmp(format, "pnm") != 0) return false;
+        TruncationWatch watch(data_);
+        return stbi_is_16_bit_from_callbacks(watch.callbacks(), &watch) != 0;
+    }
+
+    // stb 2.27 copies 16-bit PNM samples without swapping them from the file's big-endian
+    // order, so its own 16-to-8 reduction keeps the low byte. Load the samples as stored and
+    // keep the high byte, which is the first in memory; the PNM test fails if stb changes.
+    static stbi_uc* load_sixteen_bit_pnm(TruncationWatch* watch, int* width, int* height,
+                                         int* channels) {
+        stbi_us* samples =
+            stbi_load_16_from_callbacks(watch->callbacks(), watch, width, height, channels, 0);
+        if (samples == nullptr) return nullptr;
+        const size_t count = size_t(*width) * size_t(*height) * size_t(*channels);
+        auto* bytes = reinterpret_cast<stbi_uc*>(samples);
+        for (size_t i = 0; i < count; ++i) bytes[i] = bytes[2 * i];  // in place, front to back
+        return bytes;
+    }
+
+    const ByteSpan data_;
+    const Limits limits_;
+    uint32_t width_ = 0;
+    uint32_t height_ = 0;
+    bool header_read_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_stb_decoder(ByteSpan data, const Limits& limits) {
+    return std::unique_ptr<Decoder>(new (std::nothrow) StbDecoder(data, limits));
+}
+
+bool stb_recognizes(ByteSpan data) {
+    if (data.data == nullptr || data.size == 0 || data.size > static_cast<size_t>(INT_MAX)) {
+        return false;
+    }
+    int width = 0, height = 0, channels = 0;
+    return stbi_info_from_memory(data.data, static_cast<int>(data.size), &width, &height,
+                                 &channels) != 0;
+}
+
+}  // namespace parcrop

@@ -1,0 +1,208 @@
+// BMP, TGA, GIF, PSD, PNM and HDR through stb_image, against the pixels that were written,
+// and the statuses of truncated, corrupt, unsupported and oversized files.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <numeric>
+
+#include "decode/stb_decoder.h"
+#include "image_fixtures.h"
+
+using namespace parcrop;
+using namespace parcrop_test;
+
+namespace {
+
+struct Outcome {
+    Status status;
+    ImageHeader header;
+    RecordingSink sink{0};
+};
+
+Outcome decode_stb(const std::vector<uint8_t>& bytes, uint32_t x0, uint32_t x1,
+                   const std::vector<uint32_t>& rows, uint32_t channels,
+                   const Limits& limits = Limits()) {
+    Outcome outcome;
+    outcome.sink = RecordingSink(size_t{x1 - x0} * channels);
+    std::unique_ptr<Decoder> decoder = make_stb_decoder({bytes.data(), bytes.size()}, limits);
+    REQUIRE(decoder);
+    outcome.status = decoder->read_header(&outcome.header);
+    if (!outcome.status.is_ok()) return outcome;
+    DecodeRequest request;
+    request.x0 = x0;
+    request.x1 = x1;
+    request.rows = &rows;
+    request.channels = channels;
+    outcome.status = decoder->decode(request, outcome.sink);
+    return outcome;
+}
+
+std::vector<uint32_t> all_rows(uint32_t height) {
+    std::vector<uint32_t> rows(height);
+    std::iota(rows.begin(), rows.end(), 0);
+    return rows;
+}
+
+// The whole image and an odd crop touching the right edge, at 1, 3 and 4 channels.
+void check_decodes_to(const std::vector<uint8_t>& bytes, const Pixels& expected, int tolerance = 0) {
+    REQUIRE(stb_recognizes({bytes.data(), bytes.size()}));
+    const uint32_t w = expected.width, h = expected.height;
+    struct Crop {
+        uint32_t x0, x1;
+        std::vector<uint32_t> rows;
+    };
+    const Crop crops[] = {{0, w, all_rows(h)}, {w / 3, w, {1, 2, h / 2, h - 1}}, {w - 1, w, {0}}};
+    for (const uint32_t channels : {1u, 3u, 4u}) {
+        const Pixels converted = convert_reference(expected, channels);
+        for (const Crop& crop : crops) {
+            INFO(channels << " channels, x [" << crop.x0 << ", " << crop.x1 << ")");
+            const Outcome outcome = decode_stb(bytes, crop.x0, crop.x1, crop.rows, channels);
+            REQUIRE(outcome.status.is_ok());
+            CHECK(outcome.header.width == w);
+            CHECK(outcome.header.height == h);
+            CHECK(outcome.sink.rows == crop.rows);
+            const std::vector<uint8_t> reference = crop_reference(converted, crop.x0, crop.x1, crop.rows);
+            REQUIRE(outcome.sink.bytes.size() == reference.size());
+            if (tolerance == 0) {
+                CHECK(outcome.sink.bytes == reference);
+                continue;
+            }
+            int worst = 0;
+            for (size_t i = 0; i < reference.size(); ++i) {
+                worst = std::max(worst, std::abs(int{outcome.sink.bytes[i]} - int{reference[i]}));
+            }
+            CHECK(worst <= tolerance);
+        }
+    }
+}
+
+parcrop_status status_of(const std::vector<uint8_t>& bytes, const Limits& limits = Limits()) {
+    std::vector<uint32_t> rows = {0};
+    return decode_stb(bytes, 0, 1, rows, 3, limits).status.code();
+}
+
+}  // namespace
+
+TEST_CASE("stb: BMP 24 and 32 bits", "[stb]") {
+    check_decodes_to(encode_bmp(make_photo(37, 29, 3, 1)), make_photo(37, 29, 3, 1));
+    check_decodes_to(encode_bmp(make_photo(37, 29, 4, 2)), make_photo(37, 29, 4, 2));
+}
+
+TEST_CASE("stb: TGA raw and RLE, gray to RGBA", "[stb]") {
+    for (const uint32_t channels : {1u, 2u, 3u, 4u}) {
+        INFO(channels << "-channel TGA");
+        const Pixels image = make_photo(41, 23, channels, 10 + channels);
+        check_decodes_to(encode_tga_raw(image), image);
+        check_decodes_to(encode_tga_rle(image), image);
+    }
+}
+
+TEST_CASE("stb: PNM P5 and P6, 8 and 16 bits", "[stb]") {
+    for (const uint32_t channels : {1u, 3u}) {
+        for (const bool sixteen : {false, true}) {
+            INFO(channels << " channels, 16-bit " << sixteen);
+            const Pixels image = make_photo(30, 19, channels, 20 + channels);
+            check_decodes_to(encode_pnm(image, sixteen), image);
+        }
+    }
+}
+
+TEST_CASE("stb: PSD composite, raw and PackBits", "[stb]") {
+    const Pixels image = make_photo(45, 26, 3, 30);
+    check_decodes_to(encode_psd(image, false), image);
+    check_decodes_to(encode_psd(image, true), image);
+}
+
+TEST_CASE("stb: GIF first frame, opaque and with a transparent index", "[stb]") {
+    const EncodedFixture opaque = make_gif(50, 33, 40, -1);
+    check_decodes_to(opaque.bytes, opaque.expected);
+    const EncodedFixture transparent = make_gif(50, 33, 41, 128);
+    check_decodes_to(transparent.bytes, transparent.expected);
+}
+
+TEST_CASE("stb: Radiance HDR tone-mapped like stbi_load", "[stb]") {
+    const EncodedFixture hdr = make_hdr(21, 13, 50);
+    check_decodes_to(hdr.bytes, hdr.expected, 1);
+}
+
+TEST_CASE("stb: truncated files are truncated, not zero-filled", "[stb][bad]") {
+    const Pixels rgb = make_photo(37, 29, 3, 1);
+    const Pixels gray = make_photo(37, 29, 1, 1);
+    const std::pair<const char*, std::vector<uint8_t>> files[] = {
+        {"bmp", encode_bmp(rgb)},          {"tga raw", encode_tga_raw(rgb)},
+        {"tga rle", encode_tga_rle(rgb)},  {"pnm", encode_pnm(gray, false)},
+        {"psd", encode_psd(rgb, false)},   {"psd rle", encode_psd(rgb, true)},
+        {"gif", make_gif(37, 29, 3, -1).bytes}, {"hdr", make_hdr(37, 29, 3).bytes},
+    };
+    for (const auto& file : files) {
+        for (const double fraction : {0.5, 0.9, 0.999}) {
+            INFO(file.first << " cut to " << fraction);
+            std::vector<uint8_t> cut = file.second;
+            cut.resize(static_cast<size_t>(cut.size() * fraction));
+            const Outcome outcome = decode_stb(cut, 0, 37, all_rows(29), 3);
+            CHECK(outcome.status.code() == PARCROP_E_TRUNCATED);
+            CHECK(outcome.status.message().find(": ") != std::string::npos);
+        }
+    }
+    // Inside the header: either the header or the pixels are missing; never a success.
+    for (const size_t length : {size_t{3}, size_t{10}, size_t{20}}) {
+        std::vector<uint8_t> bmp = encode_bmp(rgb);
+        bmp.resize(length);
+        const parcrop_status code = status_of(bmp);
+        CHECK((code == PARCROP_E_TRUNCATED || code == PARCROP_E_CORRUPT));
+    }
+}
+
+TEST_CASE("stb: corrupt and unsupported variants", "[stb][bad]") {
+    const Pixels rgb = make_photo(37, 29, 3, 1);
+
+    std::vector<uint8_t> bmp = encode_bmp(rgb);
+    bmp[14] = 99;  // no BMP header has 99 bytes
+    CHECK(status_of(bmp) == PARCROP_E_UNSUPPORTED);
+
+    bmp = encode_bmp(rgb);
+    bmp[30] = 1;  // RLE8 compression
+    CHECK(status_of(bmp) == PARCROP_E_UNSUPPORTED);
+
+    bmp = encode_bmp(rgb);
+    bmp[26] = 2;  // two planes
+    const Outcome planes = decode_stb(bmp, 0, 1, {0}, 3);
+    CHECK(planes.status.code() == PARCROP_E_CORRUPT);
+    CHECK(planes.status.message().rfind("bmp: ", 0) == 0);
+
+    std::vector<uint8_t> psd = encode_psd(rgb, false);
+    psd[5] = 3;  // version 3
+    CHECK(status_of(psd) == PARCROP_E_UNSUPPORTED);
+
+    std::vector<uint8_t> gif = make_gif(37, 29, 3, -1).bytes;
+    const size_t lzw = 6 + 7 + 768 + 10 + 1;  // header, screen, palette, descriptor, code size
+    gif[lzw + 1] = 0xFF;  // a code far past the table
+    gif[lzw + 2] = 0xFF;
+    gif[lzw + 3] = 0xFF;
+    CHECK(status_of(gif) == PARCROP_E_CORRUPT);
+}
+
+TEST_CASE("stb: absurd dimensions are refused by read_header", "[stb][bad]") {
+    std::vector<uint8_t> bmp = encode_bmp(make_photo(37, 29, 3, 1));
+    for (const int offset : {18, 22}) {  // width, height: 100000 = 0x186A0
+        bmp[offset] = 0xA0;
+        bmp[offset + 1] = 0x86;
+        bmp[offset + 2] = 0x01;
+        bmp[offset + 3] = 0x00;
+    }
+    CHECK(status_of(bmp) == PARCROP_E_IMAGE_TOO_LARGE);
+
+    const std::string pnm = "P6\n100000 100000\n255\n";
+    CHECK(status_of(std::vector<uint8_t>(pnm.begin(), pnm.end())) == PARCROP_E_IMAGE_TOO_LARGE);
+    const std::string many = "P5\n60000 60000\n255\n";
+    CHECK(status_of(std::vector<uint8_t>(many.begin(), many.end())) == PARCROP_E_TOO_MANY_PIXELS);
+}
+
+TEST_CASE("stb: recognises its formats and nothing else", "[stb]") {
+    const std::string text = "hello, this is not an image at all.";
+    CHECK_FALSE(stb_recognizes({reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
+    CHECK_FALSE(stb_recognizes({nullptr, 0}));
+    const std::vector<uint8_t> tga = encode_tga_raw(make_photo(5, 4, 3, 1));
+    CHECK(stb_recognizes({tga.data(), tga.size()}));
+    CHECK(status_of({}) == PARCROP_E_EMPTY_INPUT);
+}
