@@ -20,5 +20,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/parcropConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/parcropConfig.cmake ${PROJECT_BINARY_DIR}/parcropConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/parcrop)
 
+# Relative to the .pc file, so that the installed tree can be moved (and installed
+# with --prefix) without rewriting it.
+file(RELATIVE_PATH PARCROP_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" PARCROP_PC_TO_PREFIX "${PARCROP_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/parcrop.pc.in ${PROJECT_BINARY_DIR}/parcrop.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/parcrop.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

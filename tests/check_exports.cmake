@@ -1,3 +1,4 @@
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST)
 # The shared library exports the Rust-compatible trio and parcrop_* names, nothing else.
 execute_process(COMMAND nm -D --defined-only ${LIBRARY} OUTPUT_VARIABLE symbols RESULT_VARIABLE failed)
 if(failed)

@@ -132,14 +132,15 @@ public:
         }
         bool first_decode = true;
         for (auto& [denom, planned] : by_scale) {
+            Status decoded;
             if (!first_decode) {
-                status = make_decoder(bytes, limits_, &decoder);
-                if (status.is_ok()) status = decoder->read_header(&header);
+                decoded = make_decoder(bytes, limits_, &decoder);
+                if (decoded.is_ok()) decoded = decoder->read_header(&header);
             }
             first_decode = false;
-            if (status.is_ok()) status = decode_items(*decoder, denom, planned);
-            if (!status.is_ok()) {
-                for (const PlannedItem& item : planned) fail(item.index, status);
+            if (decoded.is_ok()) decoded = decode_items(*decoder, denom, planned);
+            if (!decoded.is_ok()) {
+                for (const PlannedItem& item : planned) fail(item.index, decoded);
             }
         }
     }
