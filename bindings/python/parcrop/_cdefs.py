@@ -1,0 +1,145 @@
+"""The C declarations of libparcrop for cffi, copied from include/parcrop.h.
+
+This is the only place where the Python package declares C functions and types.
+tests/python/test_cdefs.py parses the header's prototypes, struct fields and
+status codes and compares them with this text, so the two cannot drift apart:
+when the header changes, change this file the same way.
+
+Macros are not declared here (cffi's ABI mode cannot see them); the few the
+package needs are mirrored as Python constants below and checked by the same test.
+"""
+
+# Mirrors of the header's macros (checked against parcrop.h by the tests).
+PARCROP_VERSION_MAJOR = 0
+PARCROP_VERSION_MINOR = 1
+PARCROP_VERSION_PATCH = 0
+PARCROP_VERSION_NUMBER = PARCROP_VERSION_MAJOR * 10000 + PARCROP_VERSION_MINOR * 100 + PARCROP_VERSION_PATCH
+PARCROP_FLAG_NORMALIZED_BOXES = 1
+
+CDEFS = """
+typedef enum parcrop_status {
+    PARCROP_OK = 0,
+    PARCROP_ITEMS_FAILED = 1,
+
+    PARCROP_E_NULL_ARGUMENT = 100,
+    PARCROP_E_STRUCT_SIZE = 101,
+    PARCROP_E_INVALID_BOX = 102,
+    PARCROP_E_INVALID_SIZE = 103,
+    PARCROP_E_INVALID_CHANNELS = 104,
+    PARCROP_E_INVALID_FILTER = 105,
+    PARCROP_E_INVALID_STRIDE = 106,
+    PARCROP_E_INVALID_SOURCE = 107,
+    PARCROP_E_INVALID_OPTION = 108,
+
+    PARCROP_E_FILE_NOT_FOUND = 200,
+    PARCROP_E_FILE_UNREADABLE = 201,
+    PARCROP_E_NOT_A_FILE = 202,
+    PARCROP_E_EMPTY_INPUT = 203,
+    PARCROP_E_UNKNOWN_FORMAT = 204,
+    PARCROP_E_TRUNCATED = 205,
+    PARCROP_E_CORRUPT = 206,
+    PARCROP_E_UNSUPPORTED = 207,
+
+    PARCROP_E_FILE_TOO_LARGE = 300,
+    PARCROP_E_IMAGE_TOO_LARGE = 301,
+    PARCROP_E_TOO_MANY_PIXELS = 302,
+
+    PARCROP_E_OUT_OF_MEMORY = 400,
+
+    PARCROP_E_INTERNAL = 500
+} parcrop_status;
+
+const char* parcrop_strerror(parcrop_status status);
+
+uint32_t parcrop_version(void);
+const char* parcrop_version_string(void);
+
+typedef struct parcrop_options {
+    size_t struct_size;
+    uint32_t num_threads;
+    uint32_t max_width;
+    uint32_t max_height;
+    uint64_t max_pixels;
+    uint64_t max_file_size;
+} parcrop_options;
+
+void parcrop_options_init(parcrop_options* options);
+
+typedef struct parcrop_context parcrop_context;
+
+parcrop_status parcrop_context_create(const parcrop_options* options,
+                                      parcrop_context** out_context);
+void parcrop_context_destroy(parcrop_context* context);
+
+typedef struct parcrop_source {
+    const char* path;
+    const uint8_t* data;
+    size_t size;
+} parcrop_source;
+
+typedef struct parcrop_box {
+    float x0, y0, x1, y1;
+} parcrop_box;
+
+typedef enum parcrop_filter {
+    PARCROP_FILTER_DEFAULT = 0,
+    PARCROP_FILTER_NEAREST = 1,
+    PARCROP_FILTER_BILINEAR = 2,
+    PARCROP_FILTER_BICUBIC = 3,
+    PARCROP_FILTER_AREA = 4,
+    PARCROP_FILTER_LANCZOS3 = 5
+} parcrop_filter;
+
+typedef enum parcrop_decode_mode {
+    PARCROP_DECODE_DEFAULT = 0,
+    PARCROP_DECODE_EXACT = 1,
+    PARCROP_DECODE_FAST = 2
+} parcrop_decode_mode;
+
+typedef struct parcrop_crop_params {
+    size_t struct_size;
+    uint32_t out_height;
+    uint32_t out_width;
+    uint32_t out_channels;
+    parcrop_filter filter;
+    parcrop_decode_mode mode;
+    uint32_t flags;
+    size_t item_stride;
+    size_t row_stride;
+} parcrop_crop_params;
+
+void parcrop_crop_params_init(parcrop_crop_params* params);
+
+parcrop_status parcrop_crop_batch(parcrop_context* context,
+                                  const parcrop_source* sources,
+                                  const parcrop_box* boxes, size_t count,
+                                  const parcrop_crop_params* params, uint8_t* out,
+                                  parcrop_status* item_status);
+
+typedef struct parcrop_glimpse {
+    float x;
+    float y;
+    float scale;
+} parcrop_glimpse;
+
+parcrop_status parcrop_glimpse_box(uint32_t width, uint32_t height,
+                                   parcrop_glimpse glimpse, float max_img_percent,
+                                   parcrop_box* box);
+
+parcrop_status parcrop_crop_glimpses(parcrop_context* context,
+                                     const parcrop_source* sources,
+                                     const parcrop_glimpse* glimpses, size_t count,
+                                     float max_img_percent,
+                                     const parcrop_crop_params* params, uint8_t* out,
+                                     parcrop_status* item_status);
+
+size_t parcrop_last_batch_size(const parcrop_context* context);
+parcrop_status parcrop_last_item_status(const parcrop_context* context, size_t index);
+const char* parcrop_last_item_message(const parcrop_context* context, size_t index);
+
+void* initialize(uint64_t num_threads, bool use_vips);
+void destroy(void* handle);
+void parallel_crop_and_resize(void* handle, char** paths, uint8_t* out,
+                              float* scale, float* x, float* y, uint32_t window_size,
+                              uint32_t chans, float max_img_percent, size_t n);
+"""
