@@ -1,0 +1,86 @@
+"""Image makers and reference implementations shared by the Python tests."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[2]
+HEADER = REPO / "include" / "parcrop.h"
+
+PIL_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+
+
+def noise(rng, height, width, channels=3):
+    """Random pixels: the hardest case for exact comparisons."""
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    return rng.integers(0, 256, shape, dtype=np.uint8)
+
+
+def smooth(rng, height, width, channels=3):
+    """Gradients plus mild noise: a photo-like image for lossy comparisons."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    planes = [xx * 255 / max(width - 1, 1), yy * 255 / max(height - 1, 1),
+              (np.sin(xx / 7.0) + np.cos(yy / 5.0) + 2) * 63, np.full_like(xx, 200) - xx % 50]
+    array = np.stack(planes[:max(channels, 1)], axis=-1) + rng.normal(0, 6, (height, width, max(channels, 1)))
+    array = array.clip(0, 255).astype(np.uint8)
+    return array[:, :, 0] if channels == 1 else array
+
+
+def encode(array, fmt="PNG", **kwargs):
+    mode = "L" if array.ndim == 2 else PIL_MODES[array.shape[2]]
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode).save(buffer, fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def save(path, array, fmt="PNG", **kwargs):
+    Path(path).write_bytes(encode(array, fmt, **kwargs))
+    return str(path)
+
+
+def as_hwc(array):
+    return array[:, :, None] if array.ndim == 2 else array
+
+
+def glimpse_reference(image, x, y, scale, window, max_img_percent):
+    """The crop rule of parallel_image_crop with nearest resampling, in numpy (float32).
+
+    x_px = (uint32)(x * W), s = min(scale, max_img_percent), crop_w = max(2, floor(W * s)),
+    x_px = min(x_px, W - crop_w) (rows alike); output row o takes crop row
+    floor((o + 0.5) * (crop_h / window)).
+    """
+    image = as_hwc(image)
+    height, width = image.shape[:2]
+    f32 = np.float32
+    s = min(f32(scale), f32(max_img_percent))
+    crop_w = min(max(2, int(np.floor(f32(width) * s))), width)
+    crop_h = min(max(2, int(np.floor(f32(height) * s))), height)
+    x_px = min(int(f32(x) * f32(width)), width - crop_w)
+    y_px = min(int(f32(y) * f32(height)), height - crop_h)
+    o = np.arange(window, dtype=f32)
+    rows = np.floor((o + f32(0.5)) * (f32(crop_h) / f32(window))).astype(np.int64)
+    cols = np.floor((o + f32(0.5)) * (f32(crop_w) / f32(window))).astype(np.int64)
+    return image[y_px + rows][:, x_px + cols]
+
+
+def pillow_two_pass(image, box, size, resample):
+    """Pillow's fixed-point resampler in its classic order, band by band.
+
+    The crop is resized horizontally, then vertically, each band as an "L" image.
+    Per band, because Pillow premultiplies alpha when resizing RGBA and parcrop
+    treats channels independently; in two explicit passes, because Pillow's
+    one-call resize in recent versions may run the vertical pass first, and the
+    clipped 8-bit intermediate then differs.
+    """
+    height, width = size
+    mode = "L" if image.ndim == 2 else PIL_MODES[image.shape[2]]
+    cropped = Image.fromarray(image, mode).crop(box)
+    bands = [band.resize((width, band.height), resample).resize((width, height), resample)
+             for band in cropped.split()]
+    return np.stack([np.asarray(band) for band in bands], axis=-1)
+
+
+def max_abs_diff(a, b):
+    return int(np.abs(a.astype(np.int32) - b.astype(np.int32)).max()) if a.size else 0
