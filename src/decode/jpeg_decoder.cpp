@@ -12,6 +12,7 @@
 #include <jerror.h>
 
 #include "common/pixel_convert.h"
+#include "decode/jpeg_restart.h"
 
 namespace parcrop {
 namespace {
@@ -135,12 +136,83 @@ public:
         if (!created_ || request.rows == nullptr || request.rows->empty() || request.x0 >= request.x1) {
             return Status(PARCROP_E_INTERNAL, "jpeg: invalid decode request");
         }
-        if (!run_guarded(&JpegDecoder::decode_unguarded, &request, &sink)) return error();
+        // Rows that the restart-interval path delivered before it gave up are not
+        // delivered again: they came from intact intervals, so they are right.
+        RowCounter counter(&sink);
+        if (decode_by_restart_intervals(request, counter)) return Status::ok();
+        if (counter.delivered() == request.rows->size()) return Status::ok();
+        DecodeRequest rest = request;
+        const std::vector<uint32_t> remaining(request.rows->begin() + static_cast<long>(counter.delivered()),
+                                              request.rows->end());
+        rest.rows = &remaining;
+        if (!run_guarded(&JpegDecoder::decode_unguarded, &rest, &sink)) return error();
         return Status::ok();
     }
 
 private:
     using Step = void (JpegDecoder::*)(const DecodeRequest*, RowSink*);
+
+    class RowCounter final : public RowSink {
+    public:
+        explicit RowCounter(RowSink* sink) : sink_(sink) {}
+        void row(uint32_t y, const uint8_t* pixels) override {
+            sink_->row(y, pixels);
+            ++delivered_;
+        }
+        size_t delivered() const { return delivered_; }
+
+    private:
+        RowSink* sink_;
+        size_t delivered_ = 0;
+    };
+
+    // Moves the rows of a sub-image to where they are in the whole image.
+    class ShiftedSink final : public RowSink {
+    public:
+        ShiftedSink(RowSink* sink, uint32_t dy) : sink_(sink), dy_(dy) {}
+        void row(uint32_t y, const uint8_t* pixels) override { sink_->row(y + dy_, pixels); }
+
+    private:
+        RowSink* sink_;
+        uint32_t dy_;
+    };
+
+    // Decodes the request from only the restart intervals that cover it, when the
+    // file has usable restart markers and that saves work. False means "use the
+    // region path" (for the rows not yet delivered).
+    bool decode_by_restart_intervals(const DecodeRequest& request, RowSink& sink) {
+        if (cinfo_.restart_interval == 0 || cinfo_.progressive_mode || cinfo_.arith_code) return false;
+        RestartIndex index;
+        if (!index_restart_markers(data_, &index) || index.width != cinfo_.image_width ||
+            index.height != cinfo_.image_height) {
+            return false;
+        }
+        // The request in full-resolution pixels, plus one MCU on every side: chroma
+        // upsampling reads across MCU edges, and a sub-image's edges are image edges.
+        const uint32_t d = request.scale_denom;
+        const uint32_t width = index.width, height = index.height;
+        const uint32_t x0 = request.x0 * d, y0 = request.rows->front() * d;
+        const uint32_t x1 = std::min(width, request.x1 * d), y1 = std::min(height, (request.rows->back() + 1) * d);
+        const uint32_t mx0 = x0 > index.mcu_width ? x0 - index.mcu_width : 0;
+        const uint32_t my0 = y0 > index.mcu_height ? y0 - index.mcu_height : 0;
+        const uint32_t mx1 = std::min(width, x1 + index.mcu_width), my1 = std::min(height, y1 + index.mcu_height);
+        SubImage sub;
+        extract_sub_image(data_, index, mx0, mx1, my0, my1, &sub);
+        if (sub.width == width && sub.height == height) return false;
+
+        JpegDecoder inner(ByteSpan{sub.jpeg.data(), sub.jpeg.size()}, limits_);
+        ImageHeader header;
+        if (!inner.read_header(&header).is_ok()) return false;
+        DecodeRequest shifted = request;
+        shifted.x0 -= sub.x0 / d;
+        shifted.x1 -= sub.x0 / d;
+        std::vector<uint32_t> rows(request.rows->size());
+        for (size_t i = 0; i < rows.size(); ++i) rows[i] = (*request.rows)[i] - sub.y0 / d;
+        shifted.rows = &rows;
+        ShiftedSink shifted_sink(&sink, sub.y0 / d);
+        // The sub-image has no restart markers worth indexing again: decode it directly.
+        return inner.run_guarded(&JpegDecoder::decode_unguarded, &shifted, &shifted_sink);
+    }
 
     // The only place that calls setjmp. Nothing here owns a destructor, so a
     // longjmp out of libjpeg skips no C++ cleanup.
