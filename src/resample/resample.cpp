@@ -43,9 +43,9 @@ Kernel kernel_for(Filter filter) {
     return {3.0, [](double x) { return (x > -3.0 && x < 3.0) ? sinc(x) * sinc(x / 3.0) : 0.0; }};
 }
 
-uint8_t clip_fixed(int64_t sum) {
+uint8_t clip_fixed(int32_t sum) {
     sum >>= kWeightBits;
-    return static_cast<uint8_t>(std::clamp<int64_t>(sum, 0, 255));
+    return static_cast<uint8_t>(std::clamp<int32_t>(sum, 0, 255));
 }
 
 }  // namespace
@@ -109,29 +109,45 @@ std::vector<uint32_t> nearest_indices(float in0, float in1, uint32_t in_size, ui
     return indices;
 }
 
-void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out) {
+namespace {
+
+// Sums stay within int32: the weights of a row add up to 1 << 22 and their absolute
+// values to less than 1.3 times that (Lanczos' lobes), times 255.
+template <uint32_t kChannels>
+void resample_row_fixed(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) {
     const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
-    constexpr int64_t kHalf = int64_t{1} << (kWeightBits - 1);
-    for (uint32_t o = 0; o < out_size; ++o) {
+    constexpr int32_t kHalf = int32_t{1} << (kWeightBits - 1);
+    for (uint32_t o = 0; o < out_size; ++o, out += kChannels) {
         const int32_t* w = &taps.weights[size_t{o} * taps.max_count];
-        const uint8_t* src = in + size_t{taps.first[o]} * channels;
+        const uint8_t* src = in + size_t{taps.first[o]} * kChannels;
         const uint32_t n = taps.count[o];
-        for (uint32_t c = 0; c < channels; ++c) {
-            int64_t sum = kHalf;
-            for (uint32_t k = 0; k < n; ++k) sum += int64_t{src[size_t{k} * channels + c]} * w[k];
-            out[size_t{o} * channels + c] = clip_fixed(sum);
+        int32_t sum[kChannels];
+        for (uint32_t c = 0; c < kChannels; ++c) sum[c] = kHalf;
+        for (uint32_t k = 0; k < n; ++k, src += kChannels) {
+            for (uint32_t c = 0; c < kChannels; ++c) sum[c] += int32_t{src[c]} * w[k];
         }
+        for (uint32_t c = 0; c < kChannels; ++c) out[c] = clip_fixed(sum[c]);
+    }
+}
+
+}  // namespace
+
+void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out) {
+    switch (channels) {
+        case 1: return resample_row_fixed<1>(in, taps, out);
+        case 3: return resample_row_fixed<3>(in, taps, out);
+        default: return resample_row_fixed<4>(in, taps, out);
     }
 }
 
 void resample_column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
                      uint32_t o, uint8_t* out) {
-    constexpr int64_t kHalf = int64_t{1} << (kWeightBits - 1);
+    constexpr int32_t kHalf = int32_t{1} << (kWeightBits - 1);
     const int32_t* w = &taps.weights[size_t{o} * taps.max_count];
     const uint32_t n = taps.count[o];
     for (uint32_t x = 0; x < width_bytes; ++x) {
-        int64_t sum = kHalf;
-        for (uint32_t k = 0; k < n; ++k) sum += int64_t{rows[k][x]} * w[k];
+        int32_t sum = kHalf;
+        for (uint32_t k = 0; k < n; ++k) sum += int32_t{rows[k][x]} * w[k];
         out[x] = clip_fixed(sum);
     }
 }
