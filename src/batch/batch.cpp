@@ -1,7 +1,5 @@
 #include "batch/batch.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -11,6 +9,7 @@
 #include <unordered_map>
 
 #include "batch/file_reader.h"
+#include "batch/parallel_for.h"
 #include "decode/decoder.h"
 
 namespace parcrop {
@@ -255,22 +254,19 @@ void run_batch(const BatchJob& job, const Limits& limits, int num_threads, std::
         for (size_t i = 0; i < job.count; ++i) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "no memory to group the batch"));
         return;
     }
-    const long group_count = static_cast<long>(groups.size());
-#pragma omp parallel num_threads(num_threads)
-    {
-        std::vector<uint8_t> file_buffer;  // one per worker, reused across its items
-        SourceProcessor processor(job, limits, results);
-#pragma omp for schedule(dynamic, 1)
-        for (long g = 0; g < group_count; ++g) {
-            try {
-                processor.process(groups[g], &file_buffer);
-            } catch (const std::bad_alloc&) {
-                for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "out of memory"));
-            } catch (const std::exception& e) {
-                for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_INTERNAL, e.what()));
-            }
+    // One file buffer per worker, reused from item to item.
+    const int workers = std::max(1, std::min<int>(num_threads, static_cast<int>(groups.size())));
+    std::vector<std::vector<uint8_t>> file_buffers(static_cast<size_t>(workers));
+    SourceProcessor processor(job, limits, results);
+    parallel_for(static_cast<long>(groups.size()), workers, [&](long g, int worker) {
+        try {
+            processor.process(groups[g], &file_buffers[worker]);
+        } catch (const std::bad_alloc&) {
+            for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "out of memory"));
+        } catch (const std::exception& e) {
+            for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_INTERNAL, e.what()));
         }
-    }
+    });
 }
 
 }  // namespace parcrop
