@@ -1,0 +1,227 @@
+// Writes the seed corpora of the fuzz targets, in the input layouts their comments
+// describe, from the encoders the unit tests use (tests/image_fixtures.*,
+// tests/jpeg_fixtures.*): JPEG of every subsampling, progressive, restart intervals,
+// arithmetic coding, gray and CMYK; PNG of every color type and depth, with tRNS and
+// Adam7; BMP, TGA (RLE and raw), PNM (8 and 16 bits), PSD (raw and PackBits), GIF, HDR.
+//
+//   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*
+//
+// The corpora are generated, not committed: about 200 small files, under a second.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "image_fixtures.h"
+#include "jpeg_fixtures.h"
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using namespace parcrop_test;
+
+struct Named {
+    std::string name;
+    Bytes bytes;
+};
+
+void write_file(const std::filesystem::path& path, const Bytes& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+void put_u16(Bytes* out, uint32_t v) {
+    out->push_back(static_cast<uint8_t>(v));
+    out->push_back(static_cast<uint8_t>(v >> 8));
+}
+void put_u32(Bytes* out, uint32_t v) {
+    put_u16(out, v & 0xffff);
+    put_u16(out, v >> 16);
+}
+void put_f32(Bytes* out, float f) {
+    uint32_t v;
+    std::memcpy(&v, &f, sizeof v);
+    put_u32(out, v);
+}
+
+std::vector<Named> images() {
+    std::vector<Named> all;
+    // JPEG: odd sizes so that partial iMCUs and edge columns are exercised.
+    const uint32_t w = 61, h = 47;
+    const Pixels rgb = make_photo(w, h, 3, 1);
+    const Pixels gray = make_photo(w, h, 1, 2);
+    const Pixels four = make_photo(w, h, 4, 3);
+    struct Sampling { const char* name; int h, v; };
+    for (const Sampling s : {Sampling{"444", 1, 1}, Sampling{"422", 2, 1}, Sampling{"420", 2, 2},
+                             Sampling{"440", 1, 2}}) {
+        JpegOptions o;
+        o.h_samp = s.h;
+        o.v_samp = s.v;
+        all.push_back({std::string("jpeg_") + s.name, encode_jpeg(rgb.data, w, h, 3, o)});
+        JpegOptions p = o;
+        p.progressive = true;
+        all.push_back({std::string("jpeg_") + s.name + "_progressive", encode_jpeg(rgb.data, w, h, 3, p)});
+        JpegOptions r = o;
+        r.restart_rows = 1;
+        all.push_back({std::string("jpeg_") + s.name + "_restart_rows", encode_jpeg(rgb.data, w, h, 3, r)});
+        JpegOptions a = o;
+        a.arithmetic = true;
+        all.push_back({std::string("jpeg_") + s.name + "_arithmetic", encode_jpeg(rgb.data, w, h, 3, a)});
+    }
+    {
+        JpegOptions o;
+        o.restart_mcus = 3;
+        all.push_back({"jpeg_420_restart_mcus", encode_jpeg(rgb.data, w, h, 3, o)});
+        o = JpegOptions{};
+        o.progressive = true;
+        o.arithmetic = true;
+        all.push_back({"jpeg_420_progressive_arithmetic", encode_jpeg(rgb.data, w, h, 3, o)});
+        all.push_back({"jpeg_gray", encode_jpeg(gray.data, w, h, 1, JpegOptions{})});
+        o = JpegOptions{};
+        o.progressive = true;
+        all.push_back({"jpeg_gray_progressive", encode_jpeg(gray.data, w, h, 1, o)});
+        o = JpegOptions{};
+        o.cmyk = true;
+        all.push_back({"jpeg_cmyk", encode_jpeg(four.data, w, h, 4, o)});
+        o.h_samp = o.v_samp = 1;
+        all.push_back({"jpeg_cmyk_444", encode_jpeg(four.data, w, h, 4, o)});
+        // Large enough for DCT scaling by 8 to keep a few pixels.
+        const Pixels big = make_photo(203, 131, 3, 4);
+        all.push_back({"jpeg_420_large", encode_jpeg(big.data, 203, 131, 3, JpegOptions{})});
+        o = JpegOptions{};
+        o.progressive = true;
+        o.quality = 50;
+        all.push_back({"jpeg_420_large_progressive", encode_jpeg(big.data, 203, 131, 3, o)});
+    }
+    // PNG: every color type and depth, tRNS, Adam7.
+    for (const PngVariant& variant : all_png_variants()) {
+        std::string name = "png_" + variant.name();
+        for (char& c : name) if (c == ' ' || c == '+') c = '_';
+        all.push_back({name, make_png(variant, 37, 29, 5).bytes});
+    }
+    all.push_back({"png_rgb8_large_adam7", make_png(PngVariant{2, 8, false, true}, 150, 97, 6).bytes});
+    // stb formats.
+    const Pixels small_rgb = make_photo(23, 17, 3, 7);
+    const Pixels small_rgba = make_photo(23, 17, 4, 8);
+    const Pixels small_gray = make_photo(23, 17, 1, 9);
+    all.push_back({"bmp_rgb", encode_bmp(small_rgb)});
+    all.push_back({"bmp_rgba", encode_bmp(small_rgba)});
+    all.push_back({"tga_rle_rgb", encode_tga_rle(small_rgb)});
+    all.push_back({"tga_rle_rgba", encode_tga_rle(small_rgba)});
+    all.push_back({"tga_raw_gray", encode_tga_raw(small_gray)});
+    all.push_back({"tga_raw_rgba", encode_tga_raw(small_rgba)});
+    all.push_back({"pnm_p5", encode_pnm(small_gray, false)});
+    all.push_back({"pnm_p6", encode_pnm(small_rgb, false)});
+    all.push_back({"pnm_p5_16", encode_pnm(small_gray, true)});
+    all.push_back({"pnm_p6_16", encode_pnm(small_rgb, true)});
+    all.push_back({"psd_raw", encode_psd(small_rgb, false)});
+    all.push_back({"psd_packbits", encode_psd(small_rgb, true)});
+    all.push_back({"gif", make_gif(23, 17, 10, -1).bytes});
+    all.push_back({"gif_transparent", make_gif(23, 17, 11, 7).bytes});
+    all.push_back({"hdr", make_hdr(23, 17, 12).bytes});
+    return all;
+}
+
+// fuzz_decode_region: 12 parameter bytes, then the image.
+Bytes region_seed(const Bytes& image, uint8_t scale, uint8_t channels, uint16_t x0, uint16_t width,
+                  uint8_t row_mode, uint16_t first_row, uint8_t step, uint8_t count) {
+    Bytes out = {scale, channels};
+    put_u16(&out, x0);
+    put_u16(&out, width);
+    out.push_back(row_mode);
+    put_u16(&out, first_row);
+    out.push_back(step);
+    out.push_back(count);
+    out.push_back(0x5e);
+    out.insert(out.end(), image.begin(), image.end());
+    return out;
+}
+
+struct SeedItem {
+    uint8_t source;
+    uint8_t kind;  // 0 raw floats, 1 u16/256 pixels, 2 u16/65535 fractions
+    float box[4];
+};
+
+// fuzz_batch: header, items, source lengths, source bytes.
+Bytes batch_seed(uint8_t out_h, uint8_t out_w, uint8_t channels, uint8_t filter, uint8_t mode, uint8_t flags,
+                 uint8_t item_pad, const std::vector<SeedItem>& items, const std::vector<const Bytes*>& sources,
+                 uint8_t max_percent = 100) {
+    Bytes out = {static_cast<uint8_t>(out_h - 1), static_cast<uint8_t>(out_w - 1), channels, filter, mode, flags,
+                 item_pad, static_cast<uint8_t>(items.size() - 1), static_cast<uint8_t>(sources.size() - 1),
+                 0 /* all sources are plain data */, max_percent, 0};
+    for (const SeedItem& item : items) {
+        out.push_back(item.source);
+        out.push_back(item.kind);
+        for (const float v : item.box) {
+            if (item.kind == 0) {
+                put_f32(&out, v);
+            } else {
+                const float scale = item.kind == 1 ? 256.0f : 65535.0f;
+                put_u16(&out, static_cast<uint32_t>(v * scale));
+                put_u16(&out, 0);
+            }
+        }
+    }
+    for (size_t s = 0; s + 1 < sources.size(); ++s) put_u32(&out, static_cast<uint32_t>(sources[s]->size()));
+    for (const Bytes* source : sources) out.insert(out.end(), source->begin(), source->end());
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+        return 2;
+    }
+    try {
+        const std::filesystem::path root = argv[1];
+        const std::filesystem::path region_dir = root / "decode_region", batch_dir = root / "batch";
+        std::filesystem::create_directories(region_dir);
+        std::filesystem::create_directories(batch_dir);
+        const std::vector<Named> all = images();
+        size_t files = 0;
+        for (size_t n = 0; n < all.size(); ++n) {
+            const Named& image = all[n];
+            // Whole image, RGB; a sparse region at 1/2 in gray; one row at 1/8 in RGBA.
+            write_file(region_dir / (image.name + "_full"), region_seed(image.bytes, 0, 1, 0, 0xffff, 0, 0, 1, 0));
+            write_file(region_dir / (image.name + "_sparse"), region_seed(image.bytes, 1, 0, 9, 17, 2, 3, 3, 9));
+            write_file(region_dir / (image.name + "_row"), region_seed(image.bytes, 3, 2, 2, 40, 1, 5, 0, 0));
+            // Three items on one source: pixel boxes, normalized boxes, a glimpse.
+            const uint8_t filter = static_cast<uint8_t>(n % 6), channels = static_cast<uint8_t>(n % 7);
+            write_file(batch_dir / (image.name + "_boxes"),
+                       batch_seed(16, 12, channels, filter, static_cast<uint8_t>(n % 3), 0, 0,
+                                  {{0, 0, {1.5f, 2.0f, 20.25f, 15.0f}},
+                                   {0, 1, {0.0f, 0.0f, 23.0f, 17.0f}},
+                                   {0, 0, {10.0f, 3.0f, 11.0f, 4.0f}}},
+                                  {&image.bytes}));
+            write_file(batch_dir / (image.name + "_normalized"),
+                       batch_seed(9, 31, channels, filter, 2, 1 | (5 << 3), 7,
+                                  {{0, 2, {0.1f, 0.2f, 0.9f, 0.7f}}, {0, 2, {0.0f, 0.0f, 1.0f, 1.0f}}},
+                                  {&image.bytes}));
+            write_file(batch_dir / (image.name + "_glimpse"),
+                       batch_seed(8, 8, channels, filter, 0, 2, 0,
+                                  {{0, 2, {0.3f, 0.4f, 0.5f, 0.0f}}, {0, 2, {1.0f, 1.0f, 0.25f, 0.0f}}},
+                                  {&image.bytes}, 60));
+            files += 6;
+        }
+        // Several sources in one batch, with items interleaved.
+        for (size_t n = 0; n + 2 < all.size(); n += 5) {
+            write_file(batch_dir / ("multi_" + std::to_string(n)),
+                       batch_seed(24, 24, 2, 3, 0, 4, 0,
+                                  {{0, 2, {0.0f, 0.0f, 0.5f, 0.5f}}, {1, 2, {0.25f, 0.25f, 1.0f, 1.0f}},
+                                   {2, 2, {0.5f, 0.1f, 0.6f, 0.9f}}, {0, 2, {0.4f, 0.4f, 1.0f, 0.6f}}},
+                                  {&all[n].bytes, &all[n + 1].bytes, &all[n + 2].bytes}));
+            ++files;
+        }
+        std::printf("%zu seed files in %s\n", files, root.string().c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "make_seed_corpus: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
