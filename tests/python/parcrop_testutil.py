@@ -84,3 +84,12 @@ def pillow_two_pass(image, box, size, resample):
 
 def max_abs_diff(a, b):
     return int(np.abs(a.astype(np.int32) - b.astype(np.int32)).max()) if a.size else 0
+
+
+def crop_in_worker(args):
+    """Runs in a multiprocessing worker: crops with its own Cropper, returns the bytes."""
+    import parcrop
+
+    sources, boxes, num_threads = args
+    with parcrop.Cropper(num_threads=num_threads) as cropper:
+        return cropper.crop_boxes(sources, boxes, 8).tobytes()

@@ -1,0 +1,36 @@
+"""The Python examples run as documented (so the README cannot drift from them)."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import parcrop
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _run(script, *args, timeout=600):
+    environment = dict(os.environ)
+    package_parent = str(Path(parcrop.__file__).resolve().parent.parent)
+    environment["PYTHONPATH"] = os.pathsep.join([package_parent, environment.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
+                          env=environment, timeout=timeout)
+
+
+@pytest.mark.parametrize("script", ["python_quickstart.py", "ctypes_rust_api.py"])
+def test_plain_examples(script):
+    result = _run(script, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok" in result.stdout
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_pytorch_glimpses_example():
+    # Two spawn DataLoader workers, a few training steps on generated images.
+    result = _run("pytorch_glimpses.py", "--steps", "3", "--workers", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "step   3" in result.stdout
