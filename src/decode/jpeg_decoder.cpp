@@ -262,6 +262,11 @@ private:
         // Fancy upsampling is the default and keeps libjpeg away from the merged
         // upsampler, which libjpeg-turbo 2.1 cannot combine with skipping rows.
         cinfo_.do_fancy_upsampling = TRUE;
+        // Inter-block smoothing (progressive files whose later scans are missing) reads
+        // neighbouring blocks and treats the edges of a cropped scanline as image edges,
+        // so a region would differ from the same region of a full decode. Off, as for
+        // every complete file, where libjpeg never smooths.
+        cinfo_.do_block_smoothing = FALSE;
         jpeg_start_decompress(&cinfo_);
 
         if (request->x1 > cinfo_.output_width || request->rows->back() >= cinfo_.output_height) {
