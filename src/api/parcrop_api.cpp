@@ -2,8 +2,10 @@
 // No C++ exception crosses this boundary.
 #include <omp.h>
 
+#include <cstring>
 #include <limits>
 #include <new>
+#include <type_traits>
 
 #include "api/context.h"
 #include "batch/crop_plan.h"
@@ -26,8 +28,18 @@ Filter filter_of(parcrop_filter filter) {
     return Filter::bilinear;
 }
 
-bool known_filter(parcrop_filter filter) {
-    return filter >= PARCROP_FILTER_DEFAULT && filter <= PARCROP_FILTER_LANCZOS3;
+// A C caller can store any int in an enum field, but in C++ loading a value outside the
+// enum's range is undefined; the fields are checked as the integers they hold.
+template <typename Enum>
+long long raw_value(const Enum& field) {
+    std::underlying_type_t<Enum> value;
+    std::memcpy(&value, &field, sizeof value);
+    return static_cast<long long>(value);
+}
+
+bool known_filter(const parcrop_filter& filter) {
+    const long long value = raw_value(filter);
+    return value >= PARCROP_FILTER_DEFAULT && value <= PARCROP_FILTER_LANCZOS3;
 }
 
 // Checks the output description and derives packed strides; returns 1xx codes.
@@ -40,7 +52,8 @@ parcrop_status output_shape(const parcrop_crop_params& params, size_t count, Out
         return PARCROP_E_INVALID_CHANNELS;
     }
     if (!known_filter(params.filter)) return PARCROP_E_INVALID_FILTER;
-    if (params.mode < PARCROP_DECODE_DEFAULT || params.mode > PARCROP_DECODE_FAST) return PARCROP_E_INVALID_OPTION;
+    const long long mode = raw_value(params.mode);
+    if (mode < PARCROP_DECODE_DEFAULT || mode > PARCROP_DECODE_FAST) return PARCROP_E_INVALID_OPTION;
     shape->height = params.out_height;
     shape->width = params.out_width;
     shape->channels = params.out_channels;
