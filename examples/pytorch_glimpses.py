@@ -17,15 +17,16 @@ libparcrop runs each batch on OpenMP threads. With GNU OpenMP (libgomp, what GCC
 builds use), a process that has run an OpenMP parallel region and then calls fork()
 can hang in the child at its first parallel region: the child inherits the parent's
 thread-pool state but not its threads. PyTorch's DataLoader forks its workers by
-default on Linux. So, when the main process may use parcrop (or anything else built
-with libgomp, such as some numpy/BLAS or torch builds) before the workers start:
+default on Linux. libparcrop itself detects a forked child and runs its batches on
+fresh threads there, but other libgomp users in the same process (torch's own CPU
+kernels, some BLAS builds) do not. So, when the main process does parallel work
+before the workers start:
 
 * create the DataLoader with ``multiprocessing_context="spawn"`` (or "forkserver"),
   as this script does: workers start from a fresh interpreter; or
-* if you must fork, make sure the parent has not used parcrop before forking, and
-  use ``parcrop.Cropper(num_threads=1)`` in the workers: with one thread no OpenMP
-  thread pool is involved, and the DataLoader's processes give the parallelism
-  anyway.
+* if you fork, use ``parcrop.Cropper(num_threads=1)`` in the workers: the
+  DataLoader's processes give the parallelism anyway, and one thread per worker
+  avoids oversubscribing the cores (workers x threads per batch).
 
 This script uses both: spawn, and one parcrop thread per worker. ``--context fork``
 is there to experiment with; it is not recommended.

@@ -1,8 +1,10 @@
 """Worker processes after the parent used parcrop (and so OpenMP).
 
 GNU libgomp can hang a child forked after the parent ran OpenMP threads, at the
-child's first multi-threaded parallel region. The documented remedies are tested:
-spawn (or forkserver) workers, or forked workers with num_threads=1.
+child's first multi-threaded parallel region. libparcrop detects such a child and
+runs its batches on fresh threads instead; these tests cover that and the documented
+remedies (spawn or forkserver workers, forked workers with num_threads=1). A hang
+fails a test after TIMEOUT seconds instead of blocking the suite.
 """
 
 import multiprocessing
@@ -48,3 +50,8 @@ def test_forkserver_workers_may_use_threads(job):
 @pytest.mark.skipif(sys.platform != "linux", reason="fork is the Linux default")
 def test_forked_workers_with_one_thread(job):
     _run("fork", job, num_threads=1)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is the Linux default")
+def test_forked_workers_may_use_threads(job):
+    _run("fork", job, num_threads=2)
