@@ -8,7 +8,8 @@
 # Usage: benchmarks/setup_peers.sh [VENV_DIR]        (default /work/venv-bench)
 # Environment:
 #   PINNED=1        install the versions in requirements-peers.txt (default: 1)
-#   WITH_TORCH=1    also try torch (CPU wheels from PyPI are large; off by default)
+#   WITH_TORCH=1    also try torch (the PyPI wheel pulls ~6 GB of CUDA wheels; unused
+#                   by bench_crop.py; off by default)
 #   WITH_SIMD=1     also try to build pillow-simd into a wheel (needs a C compiler,
 #                   libjpeg and zlib headers); on success it is installed in place of
 #                   pillow only if REPLACE_PILLOW=1, since both provide the PIL module.
@@ -49,7 +50,8 @@ pip=("$venv/bin/python" -m pip)
 spec_for() {
     local name="$1" line
     if [ "$pinned" = "1" ] && [ -f "$req" ]; then
-        line="$(grep -iE "^${name}==" "$req" | head -n1)"
+        line="$(grep -iE "^(#optional )?${name}==" "$req" | head -n1)"
+        line="${line#\#optional }"
         if [ -n "$line" ]; then printf '%s' "$line"; return; fi
     fi
     printf '%s' "$name"
