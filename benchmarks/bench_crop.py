@@ -32,7 +32,7 @@ Methods (each measured in its own subprocess, so peak RSS is per method):
     parcrop_py_exact  the same with mode="exact"
 
 Per method and workload: median and min seconds per batch, crops/s, peak RSS of the
-method's process (ru_maxrss; process-pool children reported separately), ratio of
+method's process (VmHWM, i.e. its own ru_maxrss; process-pool children separately), ratio of
 the median to the best peer's (non-parcrop methods) in the same run, and agreement:
 the mean absolute difference to a reference computed from a full-resolution Pillow
 decode, img.crop(box).resize((32, 32), BILINEAR). A peer that cannot be imported
@@ -556,6 +556,18 @@ def make_method(name, ctx):
 
 # ============================================================================ worker
 def _rss_mb(who=resource.RUSAGE_SELF):
+    """Peak resident set size in MiB. For this process, VmHWM of /proc/self/status
+    where it exists: Linux carries ru_maxrss across execve, so a worker's ru_maxrss
+    would include the parent's footprint at the fork; VmHWM belongs to the address
+    space of the worker's own program. ru_maxrss elsewhere and for the children."""
+    if who == resource.RUSAGE_SELF:
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024.0
+        except OSError:
+            pass
     return resource.getrusage(who).ru_maxrss / 1024.0  # KiB on Linux
 
 
