@@ -114,17 +114,23 @@ namespace {
 // Sums stay within int32: the weights of a row add up to 1 << 22 and their absolute
 // values to less than 1.3 times that (Lanczos' lobes), times 255.
 template <uint32_t kChannels>
-void resample_row_fixed(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) {
+void resample_row_fixed(const uint8_t* in, const ResampleTaps& taps, uint8_t* __restrict out) {
+    // Locals, not the vectors: stores to `out` (uint8_t may alias anything) would
+    // otherwise make the compiler reload the vectors' data pointers in the loop.
     const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
+    const uint32_t* const first = taps.first.data();
+    const uint32_t* const count = taps.count.data();
+    const int32_t* weights = taps.weights.data();
+    const uint32_t stride = taps.max_count;
     constexpr int32_t kHalf = int32_t{1} << (kWeightBits - 1);
-    for (uint32_t o = 0; o < out_size; ++o, out += kChannels) {
-        const int32_t* w = &taps.weights[size_t{o} * taps.max_count];
-        const uint8_t* src = in + size_t{taps.first[o]} * kChannels;
-        const uint32_t n = taps.count[o];
+    for (uint32_t o = 0; o < out_size; ++o, out += kChannels, weights += stride) {
+        const uint8_t* src = in + size_t{first[o]} * kChannels;
+        const uint32_t n = count[o];
         int32_t sum[kChannels];
         for (uint32_t c = 0; c < kChannels; ++c) sum[c] = kHalf;
         for (uint32_t k = 0; k < n; ++k, src += kChannels) {
-            for (uint32_t c = 0; c < kChannels; ++c) sum[c] += int32_t{src[c]} * w[k];
+            const int32_t w = weights[k];
+            for (uint32_t c = 0; c < kChannels; ++c) sum[c] += int32_t{src[c]} * w;
         }
         for (uint32_t c = 0; c < kChannels; ++c) out[c] = clip_fixed(sum[c]);
     }
