@@ -149,6 +149,37 @@ bool is_unsupported_variant(const char* format, ByteSpan data) {
     return false;
 }
 
+// stb 2.27 reads the width, height and maximum value of a PNM header into an int with no
+// bound, so a long run of digits is a signed overflow (undefined behaviour) before any of
+// its checks. This walks the header as stbi__pnm_info does (whitespace, '#' comments to the
+// end of the line, digits) and reports a number over stb's own STBI_MAX_DIMENSIONS (2^24,
+// also far above the 65535 of a maximum value), before stb parses it.
+bool pnm_header_number_too_large(ByteSpan data) {
+    if (data.size < 2 || data.data[0] != 'P' || (data.data[1] != '5' && data.data[1] != '6')) return false;
+    constexpr uint32_t kLargest = uint32_t{1} << 24;
+    size_t next = 2;
+    const auto at_eof = [&] { return next >= data.size; };
+    const auto get = [&]() -> char { return at_eof() ? '\0' : static_cast<char>(data.data[next++]); };
+    const auto is_space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    };
+    char c = get();
+    for (int field = 0; field < 3; ++field) {
+        for (;;) {
+            while (!at_eof() && is_space(c)) c = get();
+            if (at_eof() || c != '#') break;
+            while (!at_eof() && c != '\n' && c != '\r') c = get();
+        }
+        uint32_t value = 0;
+        while (!at_eof() && c >= '0' && c <= '9') {
+            value = value * 10 + static_cast<uint32_t>(c - '0');
+            if (value > kLargest) return true;
+            c = get();
+        }
+    }
+    return false;
+}
+
 // stb's failure reason is thread-local and only ever set, never cleared; a call that fails
 // without setting it would otherwise report the reason of an older failure on this thread.
 void clear_stb_failure_reason() { stbi__g_failure_reason = nullptr; }
@@ -204,6 +235,9 @@ private:
         // stb counts bytes in int.
         if (data_.size > static_cast<size_t>(INT_MAX)) {
             return Status(PARCROP_E_UNSUPPORTED, std::string(format) + ": over 2 GiB of data");
+        }
+        if (pnm_header_number_too_large(data_)) {
+            return Status(PARCROP_E_IMAGE_TOO_LARGE, std::string(format) + ": header number over 2^24");
         }
         TruncationWatch watch(data_);
         int width = 0, height = 0, channels = 0;
@@ -304,6 +338,8 @@ bool stb_recognizes(ByteSpan data) {
     if (data.data == nullptr || data.size == 0 || data.size > static_cast<size_t>(INT_MAX)) {
         return false;
     }
+    // A PNM by its magic, which stb must not parse; the decoder refuses it by its header.
+    if (pnm_header_number_too_large(data)) return true;
     int width = 0, height = 0, channels = 0;
     return stbi_info_from_memory(data.data, static_cast<int>(data.size), &width, &height,
                                  &channels) != 0;
