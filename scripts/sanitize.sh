@@ -71,9 +71,10 @@ fi
 # ----- asan: gcc, address + undefined, whole project and test suite -----
 if want asan; then
   log "asan: configure and build build-asan/ (gcc, address,undefined)"
+  mkdir -p build-asan
   CC=gcc CXX=g++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPARCROP_SANITIZE=address,undefined >build-asan.configure.log 2>&1 ||
-    { cat build-asan.configure.log; exit 1; }
+    -DPARCROP_SANITIZE=address,undefined >build-asan/configure.log 2>&1 ||
+    { cat build-asan/configure.log; exit 1; }
   cmake --build build-asan -j "$JOBS"
   log "asan: ctest"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
@@ -90,11 +91,12 @@ if want tsan; then
   # libparcrop.so is linked with --no-undefined; clang links the TSan runtime into a
   # shared library only as its shared build (-shared-libsan), and then every executable
   # must use that same shared runtime.
+  mkdir -p build-tsan
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPARCROP_SANITIZE=thread -DPARCROP_BUILD_EXAMPLES=OFF -DPARCROP_BUILD_BENCHMARKS=OFF \
     "-DCMAKE_SHARED_LINKER_FLAGS=-shared-libsan -Wl,-rpath,$RUNTIME_DIR" \
-    "-DCMAKE_EXE_LINKER_FLAGS=-shared-libsan -Wl,-rpath,$RUNTIME_DIR" >build-tsan.configure.log 2>&1 ||
-    { cat build-tsan.configure.log; exit 1; }
+    "-DCMAKE_EXE_LINKER_FLAGS=-shared-libsan -Wl,-rpath,$RUNTIME_DIR" >build-tsan/configure.log 2>&1 ||
+    { cat build-tsan/configure.log; exit 1; }
   tsan_targets=(parcrop_unit_tests)
   # The crasher replay exists once tests/CMakeLists.txt has add_subdirectory(crashers).
   if cmake --build build-tsan --target help 2>/dev/null | grep -q ' replay_fuzz_batch$'; then
@@ -116,10 +118,11 @@ fi
 # ----- fuzz: libFuzzer smoke run of every target -----
 if want fuzz; then
   log "fuzz: configure and build build-fuzz/ (clang-14, libFuzzer, address,undefined)"
+  mkdir -p build-fuzz
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPARCROP_BUILD_FUZZERS=ON -DPARCROP_SANITIZE=address,undefined -DBUILD_TESTING=OFF \
-    -DPARCROP_BUILD_EXAMPLES=OFF -DPARCROP_BUILD_BENCHMARKS=OFF >build-fuzz.configure.log 2>&1 ||
-    { cat build-fuzz.configure.log; exit 1; }
+    -DPARCROP_BUILD_EXAMPLES=OFF -DPARCROP_BUILD_BENCHMARKS=OFF >build-fuzz/configure.log 2>&1 ||
+    { cat build-fuzz/configure.log; exit 1; }
   cmake --build build-fuzz -j "$JOBS" --target parcrop_make_seed_corpus \
     $(for t in $FUZZ_TARGETS; do printf 'fuzz_%s ' "$t"; done)
   rm -rf build-fuzz/seed_corpus
