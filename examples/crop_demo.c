@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
         const int has_extension = strchr(s->name, '.') != NULL;
         snprintf(paths[i], sizeof paths[i], "%s/%02d-%s%s", dir, i, s->name, has_extension ? "" : ".jpg");
         struct stat info;
-        if (stat(paths[i], &info) != 0 && write_sample_image(paths[i], s->width, s->height, (unsigned)i) != 0) {
+        const int have_it = stat(paths[i], &info) == 0 && info.st_size > 0;
+        if (!have_it && write_sample_image(paths[i], s->width, s->height, (unsigned)i) != 0) {
             fprintf(stderr, "cannot write %s\n", paths[i]);
             return 1;
         }

@@ -4,6 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include <jpeglib.h>
+
+/* PNG through stb_image_write; JPEG through libjpeg, whose encoder is the one real
+ * datasets come from (stb's JPEG writer also shifts negative ints, which UBSan flags). */
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
@@ -40,6 +46,30 @@ int write_png(const char* path, const uint8_t* rgb, int width, int height) {
     return stbi_write_png(path, width, height, 3, rgb, width * 3) ? 0 : -1;
 }
 
+static int write_jpeg(const char* path, const uint8_t* rgb, int width, int height) {
+    FILE* file = fopen(path, "wb");
+    if (file == NULL) return -1;
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr errors;
+    cinfo.err = jpeg_std_error(&errors); /* exits on error: fine for sample images */
+    jpeg_create_compress(&cinfo);
+    jpeg_stdio_dest(&cinfo, file);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, 90, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(rgb + (size_t)cinfo.next_scanline * width * 3);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    return fclose(file) == 0 ? 0 : -1;
+}
+
 int write_sample_image(const char* path, int width, int height, unsigned seed) {
     uint8_t* rgb = malloc((size_t)width * height * 3);
     if (rgb == NULL) return -1;
@@ -49,7 +79,7 @@ int write_sample_image(const char* path, int width, int height, unsigned seed) {
     if (n > 4 && strcmp(path + n - 4, ".png") == 0) {
         ok = write_png(path, rgb, width, height) == 0;
     } else {
-        ok = stbi_write_jpg(path, width, height, 3, rgb, 90);
+        ok = write_jpeg(path, rgb, width, height) == 0;
     }
     free(rgb);
     return ok ? 0 : -1;
