@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every figure in the README's benchmark section, from one command:
+#   1. make_images.py: 32 distinct files per workload (cached);
+#   2. parcrop-prepare: copies of the JPEG workloads with restart markers (*_rst);
+#   3. region_bench: full decode vs region vs region+DCT vs random access, per image
+#      and per batch, with peak memory (C++, no Python in the way);
+#   4. bench_crop.py: parcrop against the Rust original and the Python peers;
+#   5. the 8000x8000 memory check (32 distinct RGB JPEGs, 2 threads).
+#
+#   benchmarks/run_all.sh [OUT_DIR]      (default bench-out/)
+#
+# Needs: a build in build/ (scripts/setup.sh), the peers' venv (benchmarks/setup_peers.sh
+# VENV; PY=VENV/bin/python), optionally RUST_LIB=.../libparallel_image_crop.so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-bench-out}
+PY=${PY:-/work/venv-bench/bin/python}
+IMAGES=${IMAGES:-/tmp/parcrop_bench_images}
+mkdir -p "$OUT"
+
+"$PY" benchmarks/make_images.py --out "$IMAGES" --count 32
+for w in gray4k_jpg rgb2560_jpg rgb500_jpg; do
+  [[ -d "$IMAGES/${w}_rst" ]] || build/tools/parcrop-prepare -q -o "$IMAGES/${w}_rst" "$IMAGES/$w"
+done
+du -sb "$IMAGES"/*_jpg "$IMAGES"/*_rst | tee "$OUT/sizes.txt"
+
+build/benchmarks/region_bench "$IMAGES" --trials 5 | tee "$OUT/region_bench.md"
+
+rust_args=()
+[[ -n "${RUST_LIB:-}" ]] && rust_args=(--rust-lib "$RUST_LIB")
+"$PY" benchmarks/bench_crop.py --images "$IMAGES" --parcrop-lib build/libparcrop.so "${rust_args[@]}" \
+  --out-md "$OUT/bench.md" --out-json "$OUT/bench.json" --out-png "$OUT/bench.png"
+
+if [[ -d "${LARGE_IMAGES:-}" ]]; then
+  build/benchmarks/region_bench "$LARGE_IMAGES" --trials 3 --threads 2 | tee "$OUT/large.md"
+fi
