@@ -90,18 +90,18 @@ fi
 
 # ----- tsan: clang + libomp + Archer, batch API tests -----
 if want tsan; then
-  RUNTIME_DIR=$(clang++-14 -print-runtime-dir)
   ARCHER=/usr/lib/llvm-14/lib/libarcher.so
   [ -e "$ARCHER" ] || { echo "sanitize.sh: $ARCHER missing (libomp-14-dev)" >&2; exit 1; }
   log "tsan: configure and build build-tsan/ (clang-14, libomp, thread)"
-  # libparcrop.so is linked with --no-undefined; clang links the TSan runtime into a
-  # shared library only as its shared build (-shared-libsan), and then every executable
-  # must use that same shared runtime.
-  mkdir -p build-tsan
+  # libparcrop.so is linked with --no-undefined, but clang leaves the TSan runtime out of
+  # shared libraries: its __tsan_* calls resolve against the runtime linked statically
+  # into each executable. -z undefs, placed last on every link line through
+  # CMAKE_CXX_STANDARD_LIBRARIES, lifts --no-undefined for this build only. (clang 14's
+  # shared TSan runtime, -shared-libsan, crashes at start-up in __cxa_atexit on Debian 12.)
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPARCROP_SANITIZE=thread -DPARCROP_BUILD_EXAMPLES=OFF -DPARCROP_BUILD_BENCHMARKS=OFF \
-    "-DCMAKE_SHARED_LINKER_FLAGS=-shared-libsan -Wl,-rpath,$RUNTIME_DIR" \
-    "-DCMAKE_EXE_LINKER_FLAGS=-shared-libsan -Wl,-rpath,$RUNTIME_DIR" >build-tsan/configure.log 2>&1 ||
+    -DCMAKE_SHARED_LINKER_FLAGS= -DCMAKE_EXE_LINKER_FLAGS= \
+    "-DCMAKE_CXX_STANDARD_LIBRARIES=-Wl,-z,undefs" >build-tsan/configure.log 2>&1 ||
     { cat build-tsan/configure.log; exit 1; }
   tsan_targets=(parcrop_unit_tests)
   # The crasher replay exists once tests/CMakeLists.txt has add_subdirectory(crashers).
@@ -116,7 +116,9 @@ if want tsan; then
   if [ -x build-tsan/tests/crashers/replay_fuzz_batch ]; then
     log "tsan: batch crashers and seed corpus"
     build-tsan/tests/crashers/parcrop_make_seed_corpus build-tsan/seed_corpus >/dev/null
-    build-tsan/tests/crashers/replay_fuzz_batch tests/crashers/batch build-tsan/seed_corpus/batch 2>/dev/null
+    build-tsan/tests/crashers/replay_fuzz_batch tests/crashers/batch build-tsan/seed_corpus/batch \
+      >build-tsan/replay_batch.log 2>&1 || { tail -n 60 build-tsan/replay_batch.log; exit 1; }
+    tail -n 1 build-tsan/replay_batch.log
   fi
   unset OMP_TOOL_LIBRARIES TSAN_OPTIONS
 fi
