@@ -30,7 +30,8 @@
 #   PARCROP_FUZZ_RSS_MB      libFuzzer -rss_limit_mb [2048]
 #   PARCROP_JOBS             parallel build jobs [nproc]
 #   PARCROP_TEST_TIMEOUT     CTest timeout per test, seconds [900]
-#   PARCROP_ASAN_EXCLUDE     CTest -E regex of tests to leave out of the asan step [none]
+#   PARCROP_ASAN_EXCLUDE     CTest -E regex of tests to leave out of the asan step
+#                            [the stress test's RSS-growth check; see below; empty: none]
 #   CI=true                  installs missing Debian packages with apt-get
 #
 # Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 2 x FUZZ_SECONDS.
@@ -77,9 +78,12 @@ if want asan; then
     -DPARCROP_SANITIZE=address,undefined >build-asan/configure.log 2>&1 ||
     { cat build-asan/configure.log; exit 1; }
   cmake --build build-asan -j "$JOBS"
-  # Tests to leave out, as a CTest -E regex (none by default; examples/ writes its sample
-  # JPEGs with libjpeg since 007959b, so every test runs under ASan/UBSan).
-  exclude=${PARCROP_ASAN_EXCLUDE:-}
+  # Tests to leave out, as a CTest -E regex. By default the RSS-growth check of
+  # tests/test_stress.cpp: ASan's quarantine keeps freed memory resident on purpose (it
+  # grew 217 MB over 300 batches here), so that check is meaningless under ASan, while
+  # LeakSanitizer checks the same code for leaks. Drop this once the test skips itself
+  # under sanitizers (__SANITIZE_ADDRESS__).
+  exclude=${PARCROP_ASAN_EXCLUDE-^repeated batches do not grow memory\$}
   [ -z "$exclude" ] || echo "sanitize.sh: not run under ASan/UBSan: $exclude"
   log "asan: ctest"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
