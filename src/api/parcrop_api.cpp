@@ -115,7 +115,8 @@ using parcrop::BoxSource;
 extern "C" {
 
 const char* parcrop_strerror(parcrop_status status) {
-    switch (status) {
+    // A C caller may pass any int: compare integers, never an out-of-range enum.
+    switch (parcrop::raw_value(status)) {
         case PARCROP_OK: return "success";
         case PARCROP_ITEMS_FAILED: return "some items of the batch failed";
         case PARCROP_E_NULL_ARGUMENT: return "a required pointer is NULL";
