@@ -34,3 +34,5 @@ rust_args=()
 if [[ -d "${LARGE_IMAGES:-}" ]]; then
   build/benchmarks/region_bench "$LARGE_IMAGES" --trials 3 --threads 2 | tee "$OUT/large.md"
 fi
+
+"$PY" benchmarks/summarize.py "$OUT/bench.json" --out-md "$OUT/summary.md" --out-png "$OUT/summary.png"
