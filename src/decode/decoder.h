@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "common/limits.h"
@@ -60,6 +62,24 @@ public:
     // Valid after a successful read_header, once per decoder.
     virtual Status decode(const DecodeRequest& request, RowSink& sink) = 0;
 };
+
+// True when `request` asks for columns and strictly increasing rows inside an image of
+// width x height (at the request's scale), in a supported channel layout. Decoders
+// check it first: a request outside the image is a bug of the caller, not of the file.
+bool request_fits(const DecodeRequest& request, uint32_t width, uint32_t height);
+
+// Runs a decoder step so that no exception leaves a decoder: std::bad_alloc becomes
+// PARCROP_E_OUT_OF_MEMORY, anything else PARCROP_E_INTERNAL, named after the codec.
+template <typename Step>
+Status without_exceptions(const char* codec, Step&& step) {
+    try {
+        return step();
+    } catch (const std::bad_alloc&) {
+        return Status(PARCROP_E_OUT_OF_MEMORY, std::string(codec) + ": no memory");
+    } catch (...) {
+        return Status(PARCROP_E_INTERNAL, std::string(codec) + ": unexpected exception");
+    }
+}
 
 // The decoder for the format recognised from the first bytes of `data`, or
 // PARCROP_E_UNKNOWN_FORMAT. `data` must outlive the decoder.

@@ -133,7 +133,10 @@ public:
     }
 
     Status decode(const DecodeRequest& request, RowSink& sink) override {
-        if (!created_ || request.rows == nullptr || request.rows->empty() || request.x0 >= request.x1) {
+        const uint32_t d = request.scale_denom;
+        const bool known_scale = d == 1 || d == 2 || d == 4 || d == 8;
+        if (!created_ || !known_scale ||
+            !request_fits(request, scaled_size(cinfo_.image_width, d), scaled_size(cinfo_.image_height, d))) {
             return Status(PARCROP_E_INTERNAL, "jpeg: invalid decode request");
         }
         // Rows that the restart-interval path delivered before it gave up are not

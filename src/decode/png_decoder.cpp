@@ -114,38 +114,17 @@ bool checked_multiply(size_t a, size_t b, size_t* product) {
     return true;
 }
 
-bool request_is_valid(const DecodeRequest& request, uint32_t width, uint32_t height) {
-    if (request.scale_denom != 1) return false;
-    if (request.x0 >= request.x1 || request.x1 > width) return false;
-    if (request.channels != 1 && request.channels != 3 && request.channels != 4) return false;
-    const std::vector<uint32_t>* rows = request.rows;
-    if (rows == nullptr || rows->empty() || rows->back() >= height) return false;
-    return std::adjacent_find(rows->begin(), rows->end(),
-                              [](uint32_t a, uint32_t b) { return a >= b; }) == rows->end();
-}
 
 class PngDecoder final : public Decoder {
 public:
     PngDecoder(ByteSpan data, const Limits& limits) noexcept : data_(data), limits_(limits) {}
 
     Status read_header(ImageHeader* header) override {
-        try {
-            return read_header_unguarded(header);
-        } catch (const std::bad_alloc&) {
-            return out_of_memory_status();
-        } catch (...) {
-            return Status(PARCROP_E_INTERNAL, "png: unexpected exception");
-        }
+        return without_exceptions("png", [&] { return read_header_unguarded(header); });
     }
 
     Status decode(const DecodeRequest& request, RowSink& sink) override {
-        try {
-            return decode_unguarded(request, sink);
-        } catch (const std::bad_alloc&) {
-            return out_of_memory_status();
-        } catch (...) {
-            return Status(PARCROP_E_INTERNAL, "png: unexpected exception");
-        }
+        return without_exceptions("png", [&] { return decode_unguarded(request, sink); });
     }
 
 private:
@@ -184,7 +163,7 @@ private:
         if (!header_read_) return Status(PARCROP_E_INTERNAL, "png: decode before read_header");
         if (decode_started_) return Status(PARCROP_E_INTERNAL, "png: decode called twice");
         decode_started_ = true;
-        if (!request_is_valid(request, ihdr_.width, ihdr_.height)) {
+        if (!(request.scale_denom == 1 && request_fits(request, ihdr_.width, ihdr_.height))) {
             return Status(PARCROP_E_INTERNAL, "png: invalid decode request");
         }
 

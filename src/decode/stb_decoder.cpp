@@ -184,46 +184,22 @@ bool pnm_header_number_too_large(ByteSpan data) {
 // without setting it would otherwise report the reason of an older failure on this thread.
 void clear_stb_failure_reason() { stbi__g_failure_reason = nullptr; }
 
-Status out_of_memory_status() { return Status(PARCROP_E_OUT_OF_MEMORY, "stb: no memory"); }
 
 struct StbPixelsDeleter {
     void operator()(stbi_uc* pixels) const { stbi_image_free(pixels); }
 };
 
-bool request_is_valid(const DecodeRequest& request, uint32_t width, uint32_t height) {
-    if (request.scale_denom != 1) return false;
-    if (request.x0 >= request.x1 || request.x1 > width) return false;
-    if (request.channels != 1 && request.channels != 3 && request.channels != 4) return false;
-    const std::vector<uint32_t>* rows = request.rows;
-    if (rows == nullptr || rows->empty() || rows->back() >= height) return false;
-    for (size_t i = 1; i < rows->size(); ++i) {
-        if ((*rows)[i - 1] >= (*rows)[i]) return false;
-    }
-    return true;
-}
 
 class StbDecoder final : public Decoder {
 public:
     StbDecoder(ByteSpan data, const Limits& limits) noexcept : data_(data), limits_(limits) {}
 
     Status read_header(ImageHeader* header) override {
-        try {
-            return read_header_unguarded(header);
-        } catch (const std::bad_alloc&) {
-            return out_of_memory_status();
-        } catch (...) {
-            return Status(PARCROP_E_INTERNAL, "stb: unexpected exception");
-        }
+        return without_exceptions("stb", [&] { return read_header_unguarded(header); });
     }
 
     Status decode(const DecodeRequest& request, RowSink& sink) override {
-        try {
-            return decode_unguarded(request, sink);
-        } catch (const std::bad_alloc&) {
-            return out_of_memory_status();
-        } catch (...) {
-            return Status(PARCROP_E_INTERNAL, "stb: unexpected exception");
-        }
+        return without_exceptions("stb", [&] { return decode_unguarded(request, sink); });
     }
 
 private:
@@ -267,7 +243,7 @@ private:
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
         const char* format = format_name(data_);
         if (!header_read_) return Status(PARCROP_E_INTERNAL, "stb: decode before read_header");
-        if (!request_is_valid(request, width_, height_)) {
+        if (!(request.scale_denom == 1 && request_fits(request, width_, height_))) {
             return Status(PARCROP_E_INTERNAL, "stb: invalid decode request");
         }
 
