@@ -185,6 +185,10 @@ private:
     // region path" (for the rows not yet delivered).
     bool decode_by_restart_intervals(const DecodeRequest& request, RowSink& sink) {
         if (cinfo_.restart_interval == 0 || cinfo_.progressive_mode || cinfo_.arith_code) return false;
+        // A request for (nearly) the whole image saves nothing: skip the marker scan.
+        const uint64_t d64 = request.scale_denom;
+        const uint64_t area = (request.x1 - request.x0) * d64 * (request.rows->back() + 1 - request.rows->front()) * d64;
+        if (area * 10 >= uint64_t{cinfo_.image_width} * cinfo_.image_height * 9) return false;
         RestartIndex index;
         if (!index_restart_markers(data_, &index) || index.width != cinfo_.image_width ||
             index.height != cinfo_.image_height) {
