@@ -97,6 +97,7 @@ if want tsan; then
   ARCHER=/usr/lib/llvm-14/lib/libarcher.so
   [ -e "$ARCHER" ] || { echo "sanitize.sh: $ARCHER missing (libomp-14-dev)" >&2; exit 1; }
   log "tsan: configure and build build-tsan/ (clang-14, libomp, thread)"
+  mkdir -p build-tsan
   # libparcrop.so is linked with --no-undefined, but clang leaves the TSan runtime out of
   # shared libraries: its __tsan_* calls resolve against the runtime linked statically
   # into each executable. -z undefs, placed last on every link line through
