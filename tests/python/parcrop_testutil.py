@@ -1,6 +1,7 @@
 """Image makers and reference implementations shared by the Python tests."""
 
 import io
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +94,23 @@ def crop_in_worker(args):
     sources, boxes, num_threads = args
     with parcrop.Cropper(num_threads=num_threads) as cropper:
         return cropper.crop_boxes(sources, boxes, 8).tobytes()
+
+
+def run_in_threads(work, count):
+    """Runs work(i) for i in range(count), each on its own thread at the same time, and
+    re-raises the first exception in the calling thread (pytest sees no other)."""
+    errors = []
+
+    def guarded(i):
+        try:
+            work(i)
+        except BaseException as exc:  # reported in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

@@ -9,7 +9,7 @@ import pytest
 
 import parcrop
 from parcrop import Status
-from parcrop_testutil import encode, noise, save, smooth
+from parcrop_testutil import encode, noise, run_in_threads, save, smooth
 
 
 @pytest.fixture(scope="module")
@@ -95,30 +95,20 @@ def _expected(batch):
 
 def _hammer(cropper_for, batch, expected, rounds=4):
     paths, boxes, x, y, scale = batch
-    errors = []
     barrier = threading.Barrier(4)
 
     def work(worker):
-        try:
-            cropper = cropper_for(worker)
-            barrier.wait()
-            for r in range(rounds):
-                # Each thread crops its own rotation of the batch.
-                order = np.roll(np.arange(len(paths)), worker * 3 + r)
-                got = cropper.crop_boxes([paths[i] for i in order], boxes[order], 16)
-                np.testing.assert_array_equal(got, expected[0][order])
-                got = cropper.crop([paths[i] for i in order], x[order], y[order], scale[order], window_size=16)
-                np.testing.assert_array_equal(got, expected[1][order])
-        except BaseException as exc:  # reported in the main thread
-            errors.append(exc)
+        cropper = cropper_for(worker)
+        barrier.wait()
+        for r in range(rounds):
+            # Each thread crops its own rotation of the batch.
+            order = np.roll(np.arange(len(paths)), worker * 3 + r)
+            got = cropper.crop_boxes([paths[i] for i in order], boxes[order], 16)
+            np.testing.assert_array_equal(got, expected[0][order])
+            got = cropper.crop([paths[i] for i in order], x[order], y[order], scale[order], window_size=16)
+            np.testing.assert_array_equal(got, expected[1][order])
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    run_in_threads(work, 4)
 
 
 def test_four_threads_with_their_own_croppers(batch):
@@ -148,28 +138,18 @@ def test_four_threads_with_module_functions(batch):
 def test_shared_cropper_reports_failures_per_call(batch, tmp_path):
     paths, boxes, _, _, _ = batch
     missing = str(tmp_path / "missing.png")
-    errors = []
 
     def work(worker):
-        try:
-            for _ in range(5):
-                sources = list(paths[:8])
-                sources[worker] = missing
-                with pytest.raises(parcrop.InputError) as info:
-                    shared.crop_boxes(sources, boxes[:8], 8)
-                assert [f[:2] for f in info.value.failures] == [(worker, Status.FILE_NOT_FOUND)]
-                assert info.value.failures[0][2]  # a message (the item's, or the status text)
-        except BaseException as exc:
-            errors.append(exc)
+        for _ in range(5):
+            sources = list(paths[:8])
+            sources[worker] = missing
+            with pytest.raises(parcrop.InputError) as info:
+                shared.crop_boxes(sources, boxes[:8], 8)
+            assert [f[:2] for f in info.value.failures] == [(worker, Status.FILE_NOT_FOUND)]
+            assert info.value.failures[0][2]  # a message (the item's, or the status text)
 
     with parcrop.Cropper(num_threads=2) as shared:
-        threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[0]
+        run_in_threads(work, 4)
 
 
 # ------------------------------------------------------------------ Cropper lifetime
