@@ -5,7 +5,8 @@
 #   3. region_bench: full decode vs region vs region+DCT vs random access, per image
 #      and per batch, with peak memory (C++, no Python in the way);
 #   4. bench_crop.py: parcrop against the Rust original and the Python peers;
-#   5. the 8000x8000 memory check (32 distinct RGB JPEGs, 2 threads).
+#   5. with LARGE_IMAGES=DIR: the 8000x8000 memory check (32 distinct RGB JPEGs made by
+#      make_large_images.py, 2 threads).
 #
 #   benchmarks/run_all.sh [OUT_DIR]      (default bench-out/)
 #
@@ -31,7 +32,8 @@ rust_args=()
 "$PY" benchmarks/bench_crop.py --images "$IMAGES" --parcrop-lib build/libparcrop.so "${rust_args[@]}" \
   --out-md "$OUT/bench.md" --out-json "$OUT/bench.json" --out-png "$OUT/bench.png"
 
-if [[ -d "${LARGE_IMAGES:-}" ]]; then
+if [[ -n "${LARGE_IMAGES:-}" ]]; then
+  "$PY" benchmarks/make_large_images.py --source "$IMAGES/rgb2560_jpg" --out "$LARGE_IMAGES" --count 32
   build/benchmarks/region_bench "$LARGE_IMAGES" --trials 3 --threads 2 | tee "$OUT/large.md"
 fi
 

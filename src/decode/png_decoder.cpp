@@ -1,7 +1,5 @@
 #include "decode/png_decoder.h"
 
-#include <spng.h>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -10,114 +8,83 @@
 #include <vector>
 
 #include "common/pixel_convert.h"
+#include "decode/png_chunks.h"
+#include "decode/png_inflate.h"
+#include "decode/png_pixels.h"
+#include "decode/png_unfilter.h"
 
 namespace parcrop {
 namespace {
 
-// Ancillary chunks (text, ICC profiles, Exif) are cached by spng; without a bound a small
-// file could inflate a zTXt bomb. The image data itself is not subject to these limits.
-constexpr size_t kMaxChunkBytes = size_t{64} << 20;
-constexpr size_t kMaxChunkCacheBytes = size_t{64} << 20;
-
-// PNG's own ceiling on a side; spng refuses larger image limits.
-constexpr uint32_t kPngMaxSide = 0x7fffffffu;
-
-// Adam7 pass 7 (index 6) holds only odd rows, and passes 1-6 have already filled every even
-// row, so once pass 7 moves below a row, that row and all above it are final.
-constexpr int kAdam7LastPass = 6;
-
-struct SpngContextDeleter {
-    void operator()(spng_ctx* context) const { spng_ctx_free(context); }
+// Adam7: where each pass starts and how far apart its pixels are (PNG spec, 8.2).
+struct Adam7Pass {
+    uint32_t x0, y0, dx, dy;
 };
-using SpngContext = std::unique_ptr<spng_ctx, SpngContextDeleter>;
+constexpr Adam7Pass kAdam7[7] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                 {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
 
-parcrop_status status_for_spng_error(int error) {
-    switch (error) {
-        case SPNG_IO_EOF:
-        case SPNG_EOF:
-            return PARCROP_E_TRUNCATED;
-        case SPNG_EMEM:
-            return PARCROP_E_OUT_OF_MEMORY;
-        case SPNG_EUSER_WIDTH:
-        case SPNG_EUSER_HEIGHT:
-        case SPNG_EOVERFLOW:
-        case SPNG_ECHUNK_LIMITS:  // spng's bound on ancillary chunk memory (set above)
-            return PARCROP_E_IMAGE_TOO_LARGE;
-        case SPNG_ECHUNK_UNKNOWN_CRITICAL:  // a checksummed chunk the standard does not define
-            return PARCROP_E_UNSUPPORTED;
-        // Misuse of the API by this file, not a property of the input.
-        case SPNG_EINVAL:
-        case SPNG_EBUFSIZ:
-        case SPNG_EBUF_SET:
-        case SPNG_EBADSTATE:
-        case SPNG_EFMT:
-        case SPNG_EFLAGS:
-        case SPNG_ENCODE_ONLY:
-        case SPNG_EINTERNAL:
-        case SPNG_ECTXTYPE:
-        case SPNG_ENOSRC:
-        case SPNG_ENODST:
-        case SPNG_EOPSTATE:
-        case SPNG_ENOTFINAL:
-        case SPNG_EZLIB_INIT:
-            return PARCROP_E_INTERNAL;
-        default:
-            // Signature, IHDR fields, chunk layout and CRCs, zlib and filter errors.
-            return PARCROP_E_CORRUPT;
+// Positions p = start + k * step (k >= 0) below `limit`.
+uint32_t count_below(uint32_t limit, uint32_t start, uint32_t step) {
+    return limit <= start ? 0 : (limit - start + step - 1) / step;
+}
+
+Status too_large() { return Status(PARCROP_E_IMAGE_TOO_LARGE, "png: image data size overflows"); }
+
+Status bad_filter(uint8_t filter, uint32_t y) {
+    return Status(PARCROP_E_CORRUPT, "png: invalid filter type " + std::to_string(filter) + " in row " +
+                                         std::to_string(y));
+}
+
+// Two scanline prefixes, the one above and the one being unfiltered, swapped per row.
+class ScanlinePair {
+public:
+    explicit ScanlinePair(size_t bytes) : storage_(2 * bytes), bytes_(bytes) {}
+    const uint8_t* above() const { return storage_.data() + (flip_ ? bytes_ : 0); }
+    uint8_t* current() { return storage_.data() + (flip_ ? 0 : bytes_); }
+    void advance() { flip_ = !flip_; }
+    // A new image or pass: the row above the first one is all zero.
+    void restart() {
+        std::fill(storage_.begin(), storage_.end(), 0);
+        flip_ = false;
     }
-}
 
-Status spng_error_status(int error) {
-    return Status(status_for_spng_error(error), std::string("png: ") + spng_strerror(error));
-}
-
-// Short enough for the small-string buffer: reporting a failed allocation must not allocate.
-Status out_of_memory_status() { return Status(PARCROP_E_OUT_OF_MEMORY, "png: no memory"); }
-
-// What spng is asked to produce for each row: an 8-bit layout that convert_row understands,
-// as narrow as the request allows (alpha is decoded only when the caller keeps it).
-struct RowFormat {
-    int spng_format = SPNG_FMT_RGBA8;
-    int decode_flags = 0;
-    uint32_t channels = 4;
+private:
+    std::vector<uint8_t> storage_;
+    size_t bytes_;
+    bool flip_ = false;
 };
 
-RowFormat choose_row_format(const spng_ihdr& ihdr, bool has_trns, uint32_t requested_channels) {
-    const bool keep_alpha = requested_channels == 4;
-    switch (ihdr.color_type) {
-        case SPNG_COLOR_TYPE_GRAYSCALE:
-            // spng offers G8/GA8 only up to 8 bits; 16-bit gray goes through its RGB path,
-            // which keeps the high byte, and convert_row's luma of r = g = b is exact.
-            if (ihdr.bit_depth <= 8) {
-                if (keep_alpha && has_trns) return {SPNG_FMT_GA8, SPNG_DECODE_TRNS, 2};
-                return {SPNG_FMT_G8, 0, 1};
-            }
-            if (keep_alpha && has_trns) return {SPNG_FMT_RGBA8, SPNG_DECODE_TRNS, 4};
-            return {SPNG_FMT_RGB8, 0, 3};
-        case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA:
-            // 8-bit gray+alpha is already GA8 in the file; no conversion at all.
-            if (ihdr.bit_depth == 8) return {SPNG_FMT_PNG, 0, 2};
-            if (keep_alpha) return {SPNG_FMT_RGBA8, 0, 4};
-            return {SPNG_FMT_RGB8, 0, 3};
-        case SPNG_COLOR_TYPE_TRUECOLOR_ALPHA:
-            if (keep_alpha) return {SPNG_FMT_RGBA8, 0, 4};
-            return {SPNG_FMT_RGB8, 0, 3};
-        default:  // truecolor and indexed: alpha comes only from tRNS
-            if (keep_alpha && has_trns) return {SPNG_FMT_RGBA8, SPNG_DECODE_TRNS, 4};
-            return {SPNG_FMT_RGB8, 0, 3};
+// Turns the crop's columns of an unfiltered scanline into the requested layout, without
+// a copy where the scanline already is that layout.
+class CropRowWriter {
+public:
+    CropRowWriter(const PngPixelConverter& converter, uint32_t crop_width, uint32_t channels)
+        : converter_(converter), crop_width_(crop_width), channels_(channels),
+          pixels_(converter.is_identity() ? 0 : size_t{crop_width} * converter.channels()),
+          converted_(converter.channels() == channels ? 0 : size_t{crop_width} * channels) {}
+
+    const uint8_t* pixels(const uint8_t* scanline, uint32_t x0) {
+        const uint8_t* pixels = scanline + size_t{x0} * converter_.channels();
+        if (!converter_.is_identity()) {
+            converter_.convert(scanline, x0, crop_width_, pixels_.data());
+            pixels = pixels_.data();
+        }
+        if (converter_.channels() == channels_) return pixels;
+        convert_row(pixels, converter_.channels(), converted_.data(), channels_, crop_width_);
+        return converted_.data();
     }
-}
 
-bool checked_multiply(size_t a, size_t b, size_t* product) {
-    if (a != 0 && b > std::numeric_limits<size_t>::max() / a) return false;
-    *product = a * b;
-    return true;
-}
-
+private:
+    const PngPixelConverter& converter_;
+    const uint32_t crop_width_;
+    const uint32_t channels_;
+    std::vector<uint8_t> pixels_;
+    std::vector<uint8_t> converted_;
+};
 
 class PngDecoder final : public Decoder {
 public:
-    PngDecoder(ByteSpan data, const Limits& limits) noexcept : data_(data), limits_(limits) {}
+    PngDecoder(ByteSpan data, const Limits& limits) noexcept : data_(data), limits_(limits), chunks_(data) {}
 
     Status read_header(ImageHeader* header) override {
         return without_exceptions("png", [&] { return read_header_unguarded(header); });
@@ -130,132 +97,139 @@ public:
 private:
     Status read_header_unguarded(ImageHeader* header) {
         if (!header_read_) {
-            PARCROP_RETURN_IF_ERROR(open_and_read_ihdr());
+            if (data_.data == nullptr || data_.size == 0) return Status(PARCROP_E_EMPTY_INPUT, "png: no data");
+            PARCROP_RETURN_IF_ERROR(chunks_.read_header(&png_));
+            PARCROP_RETURN_IF_ERROR(check_dimensions(png_.width, png_.height, limits_));
             header_read_ = true;
         }
-        header->width = ihdr_.width;
-        header->height = ihdr_.height;
+        header->width = png_.width;
+        header->height = png_.height;
         header->format = ImageFormat::png;
         header->max_scale_denom = 1;
         return Status::ok();
-    }
-
-    Status open_and_read_ihdr() {
-        if (data_.data == nullptr || data_.size == 0) {
-            return Status(PARCROP_E_EMPTY_INPUT, "png: no data");
-        }
-        context_.reset(spng_ctx_new(0));
-        if (!context_) return out_of_memory_status();
-        spng_ctx* context = context_.get();
-
-        int error = spng_set_image_limits(context, std::min(limits_.max_width, kPngMaxSide),
-                                          std::min(limits_.max_height, kPngMaxSide));
-        if (error == 0) error = spng_set_chunk_limits(context, kMaxChunkBytes, kMaxChunkCacheBytes);
-        // CRCs and Adler-32 stay verified (spng's default): the measured saving of skipping
-        // them is small next to inflate, and a corrupt file should fail, not decode to noise.
-        if (error == 0) error = spng_set_png_buffer(context, data_.data, data_.size);
-        if (error == 0) error = spng_get_ihdr(context, &ihdr_);
-        if (error != 0) return spng_error_status(error);
-        return check_dimensions(ihdr_.width, ihdr_.height, limits_);
     }
 
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
         if (!header_read_) return Status(PARCROP_E_INTERNAL, "png: decode before read_header");
         if (decode_started_) return Status(PARCROP_E_INTERNAL, "png: decode called twice");
         decode_started_ = true;
-        if (!(request.scale_denom == 1 && request_fits(request, ihdr_.width, ihdr_.height))) {
+        if (!(request.scale_denom == 1 && request_fits(request, png_.width, png_.height))) {
             return Status(PARCROP_E_INTERNAL, "png: invalid decode request");
         }
-
-        // Reads the chunks before the image data; a missing tRNS is the usual answer.
-        spng_trns trns{};
-        const int trns_error = spng_get_trns(context_.get(), &trns);
-        if (trns_error != 0 && trns_error != SPNG_ECHUNKAVAIL) return spng_error_status(trns_error);
-        const RowFormat format = choose_row_format(ihdr_, trns_error == 0, request.channels);
-
-        size_t row_bytes = 0;
-        if (!checked_multiply(ihdr_.width, format.channels, &row_bytes)) {
-            return Status(PARCROP_E_IMAGE_TOO_LARGE, "png: row size overflows");
-        }
-        const int error = spng_decode_image(context_.get(), nullptr, 0, format.spng_format,
-                                            format.decode_flags | SPNG_DECODE_PROGRESSIVE);
-        if (error != 0) return spng_error_status(error);
-
-        if (ihdr_.interlace_method == SPNG_INTERLACE_NONE) {
-            return stream_rows(request, format, row_bytes, sink);
-        }
-        return decode_interlaced(request, format, row_bytes, sink);
+        PngColorInfo color;
+        PARCROP_RETURN_IF_ERROR(chunks_.read_color_info(png_, &color));
+        const PngPixelConverter converter(png_, color, request.channels == 4);
+        return png_.interlaced ? decode_interlaced(request, converter, sink)
+                               : stream_rows(request, converter, sink);
     }
 
-    // Rows arrive top to bottom; each requested one is handed over as soon as it is decoded
-    // and nothing below the last requested row is inflated.
-    Status stream_rows(const DecodeRequest& request, const RowFormat& format, size_t row_bytes,
-                       RowSink& sink) {
+    // Rows are inflated and unfiltered top to bottom, only as far as the crop's right
+    // edge, and each requested one is handed over as soon as it is ready; nothing below
+    // the last requested row is inflated.
+    Status stream_rows(const DecodeRequest& request, const PngPixelConverter& converter, RowSink& sink) {
         const std::vector<uint32_t>& rows = *request.rows;
-        const uint32_t crop_width = request.x1 - request.x0;
-        const size_t crop_offset = size_t{request.x0} * format.channels;
-        const bool convert = format.channels != request.channels;
+        const uint32_t last_row = rows.back();
+        const uint64_t stride = 1 + png_row_bytes(png_, png_.width);
+        if (stride > std::numeric_limits<uint64_t>::max() / (uint64_t{last_row} + 1)) return too_large();
+        PngImageData image_data(chunks_, stride * (uint64_t{last_row} + 1), static_cast<size_t>(stride));
+        PARCROP_RETURN_IF_ERROR(image_data.init());
 
-        std::vector<uint8_t> row(row_bytes);
-        std::vector<uint8_t> converted(convert ? size_t{crop_width} * request.channels : 0);
+        const size_t prefix_bytes = static_cast<size_t>(png_row_bytes(png_, request.x1));
+        ScanlinePair scanlines(prefix_bytes);
+        scanlines.restart();
+        const uint32_t crop_width = request.x1 - request.x0;
+        CropRowWriter writer(converter, crop_width, request.channels);
+        const unsigned bytes_per_pixel = png_.filter_bytes_per_pixel();
+
         size_t next = 0;
-        for (uint32_t y = 0; y <= rows.back(); ++y) {
-            const int error = spng_decode_row(context_.get(), row.data(), row.size());
-            // SPNG_EOI comes with the last row of the image, which was still written.
-            if (error != 0 && !(error == SPNG_EOI && y + 1 == ihdr_.height)) {
-                return spng_error_status(error);
+        for (uint32_t y = 0; y <= last_row; ++y) {
+            const uint8_t* filtered = nullptr;
+            PARCROP_RETURN_IF_ERROR(image_data.read(static_cast<size_t>(stride), &filtered));
+            uint8_t* row = scanlines.current();
+            if (!unfilter_row(filtered[0], filtered + 1, scanlines.above(), row, prefix_bytes, bytes_per_pixel)) {
+                return bad_filter(filtered[0], y);
             }
+            scanlines.advance();
             if (y != rows[next]) continue;
-            const uint8_t* pixels = row.data() + crop_offset;
-            if (convert) {
-                convert_row(pixels, format.channels, converted.data(), request.channels, crop_width);
-                pixels = converted.data();
-            }
-            sink.row(y, pixels);
+            sink.row(y, writer.pixels(row, request.x0));
             ++next;
         }
+        if (last_row + 1 == png_.height) return image_data.finish();
         return Status::ok();
     }
 
     // Adam7 spreads every row over up to seven passes, so nothing is final before the last
-    // pass reaches it. Only the band of rows from the first to the last requested one is
-    // kept; rows outside it are deinterlaced into a scratch row and thrown away.
-    Status decode_interlaced(const DecodeRequest& request, const RowFormat& format,
-                             size_t row_bytes, RowSink& sink) {
+    // pass reaches it. Only the crop's columns of the rows from the first to the last
+    // requested one are kept; the last pass stops below the last requested row.
+    Status decode_interlaced(const DecodeRequest& request, const PngPixelConverter& converter, RowSink& sink) {
         const std::vector<uint32_t>& rows = *request.rows;
         const uint32_t first_row = rows.front();
         const uint32_t last_row = rows.back();
-        size_t band_bytes = 0;
-        if (!checked_multiply(size_t{last_row - first_row} + 1, row_bytes, &band_bytes)) {
-            return Status(PARCROP_E_IMAGE_TOO_LARGE, "png: image size overflows");
-        }
-        std::vector<uint8_t> band(band_bytes);
-        std::vector<uint8_t> scratch(row_bytes);
-
-        for (;;) {
-            spng_row_info info{};
-            int error = spng_get_row_info(context_.get(), &info);
-            if (error == SPNG_EOI) break;
-            if (error != 0) return spng_error_status(error);
-            if (info.pass == kAdam7LastPass && info.row_num > last_row) break;
-
-            uint8_t* destination = scratch.data();
-            if (info.row_num >= first_row && info.row_num <= last_row) {
-                destination = band.data() + size_t{info.row_num - first_row} * row_bytes;
-            }
-            error = spng_decode_row(context_.get(), destination, row_bytes);
-            if (error == SPNG_EOI) break;
-            if (error != 0) return spng_error_status(error);
-        }
-
         const uint32_t crop_width = request.x1 - request.x0;
-        const size_t crop_offset = size_t{request.x0} * format.channels;
-        const bool convert = format.channels != request.channels;
-        std::vector<uint8_t> converted(convert ? size_t{crop_width} * request.channels : 0);
+        const uint32_t channels = converter.channels();
+        const size_t band_row_bytes = size_t{crop_width} * channels;
+        std::vector<uint8_t> band(band_row_bytes * (size_t{last_row - first_row} + 1));
+
+        // What the passes hold down to the last row that is needed.
+        uint64_t total_bytes = 0, max_stride = 0;
+        for (int pass = 0; pass < 7; ++pass) {
+            const Adam7Pass& p = kAdam7[pass];
+            const uint32_t width = count_below(png_.width, p.x0, p.dx);
+            const uint32_t height = count_below(pass == 6 ? last_row + 1 : png_.height, p.y0, p.dy);
+            if (width == 0 || height == 0) continue;
+            const uint64_t stride = 1 + png_row_bytes(png_, width);
+            max_stride = std::max(max_stride, stride);
+            if (stride > (std::numeric_limits<uint64_t>::max() - total_bytes) / height) return too_large();
+            total_bytes += stride * height;
+        }
+        PngImageData image_data(chunks_, total_bytes, static_cast<size_t>(max_stride));
+        PARCROP_RETURN_IF_ERROR(image_data.init());
+        ScanlinePair scanlines(static_cast<size_t>(png_row_bytes(png_, request.x1)));  // pass 7 is the widest
+        std::vector<uint8_t> pass_pixels(band_row_bytes);
+        const unsigned bytes_per_pixel = png_.filter_bytes_per_pixel();
+        bool read_everything = last_row + 1 == png_.height;
+
+        for (int pass = 0; pass < 7; ++pass) {
+            const Adam7Pass& p = kAdam7[pass];
+            const uint32_t width = count_below(png_.width, p.x0, p.dx);
+            const uint32_t height = count_below(png_.height, p.y0, p.dy);
+            if (width == 0 || height == 0) continue;
+            const size_t stride = static_cast<size_t>(1 + png_row_bytes(png_, width));
+            // The pass's columns inside the crop: [first_column, end_column).
+            const uint32_t first_column = count_below(request.x0, p.x0, p.dx);
+            const uint32_t end_column = count_below(request.x1, p.x0, p.dx);
+            const size_t prefix_bytes = static_cast<size_t>(png_row_bytes(png_, end_column));
+            scanlines.restart();
+            for (uint32_t k = 0; k < height; ++k) {
+                const uint32_t y = p.y0 + k * p.dy;
+                if (pass == 6 && y > last_row) {
+                    read_everything = false;
+                    break;
+                }
+                const uint8_t* filtered = nullptr;
+                PARCROP_RETURN_IF_ERROR(image_data.read(stride, &filtered));
+                if (y > last_row) continue;  // inflated only to reach the next pass
+                uint8_t* row = scanlines.current();
+                if (!unfilter_row(filtered[0], filtered + 1, scanlines.above(), row, prefix_bytes, bytes_per_pixel)) {
+                    return bad_filter(filtered[0], y);
+                }
+                scanlines.advance();
+                if (y < first_row || first_column >= end_column) continue;
+                converter.convert(row, first_column, end_column - first_column, pass_pixels.data());
+                uint8_t* band_row = band.data() + size_t{y - first_row} * band_row_bytes;
+                for (uint32_t j = first_column; j < end_column; ++j) {
+                    std::memcpy(band_row + size_t{p.x0 + j * p.dx - request.x0} * channels,
+                                pass_pixels.data() + size_t{j - first_column} * channels, channels);
+                }
+            }
+        }
+        if (read_everything) PARCROP_RETURN_IF_ERROR(image_data.finish());
+
+        std::vector<uint8_t> converted(channels != request.channels ? size_t{crop_width} * request.channels : 0);
         for (const uint32_t y : rows) {
-            const uint8_t* pixels = band.data() + size_t{y - first_row} * row_bytes + crop_offset;
-            if (convert) {
-                convert_row(pixels, format.channels, converted.data(), request.channels, crop_width);
+            const uint8_t* pixels = band.data() + size_t{y - first_row} * band_row_bytes;
+            if (channels != request.channels) {
+                convert_row(pixels, channels, converted.data(), request.channels, crop_width);
                 pixels = converted.data();
             }
             sink.row(y, pixels);
@@ -265,8 +239,8 @@ private:
 
     const ByteSpan data_;
     const Limits limits_;
-    SpngContext context_;
-    spng_ihdr ihdr_{};
+    PngChunkReader chunks_;
+    PngHeader png_;
     bool header_read_ = false;
     bool decode_started_ = false;
 };
