@@ -14,6 +14,9 @@ namespace {
 // last 32 KiB of output as history) stays a few percent.
 constexpr size_t kMinWindowBytes = size_t{256} << 10;
 
+// ISA-L counts output in 32 bits.
+constexpr uint64_t kMaxStepBytes = UINT32_MAX;
+
 // What finish() inflates past the image at most before it stops checking.
 constexpr uint64_t kMaxTrailingBytes = uint64_t{1} << 20;
 
@@ -65,7 +68,7 @@ Status PngImageData::fill(size_t wanted) {
     begin_ = 0;
     while (end_ < wanted) {
         if (stream_ended_) return corrupt("image data ends before the last row");
-        const uint64_t room = std::min<uint64_t>(window_size_ - end_, total_bytes_ - inflated_);
+        const uint64_t room = std::min<uint64_t>({window_size_ - end_, total_bytes_ - inflated_, kMaxStepBytes});
         if (room == 0) return Status(PARCROP_E_INTERNAL, "png: read past the announced image data");
         size_t produced = 0;
         PARCROP_RETURN_IF_ERROR(step(window_.get() + end_, static_cast<size_t>(room), &produced));
@@ -80,7 +83,7 @@ Status PngImageData::finish() {
     while (!stream_ended_ && trailing <= kMaxTrailingBytes) {
         // Nothing in the window is needed any more.
         size_t produced = 0;
-        PARCROP_RETURN_IF_ERROR(step(window_.get(), window_size_, &produced));
+        PARCROP_RETURN_IF_ERROR(step(window_.get(), std::min<uint64_t>(window_size_, kMaxStepBytes), &produced));
         trailing += produced;
     }
     begin_ = end_ = 0;
