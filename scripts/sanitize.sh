@@ -4,7 +4,7 @@
 #
 #  asan  gcc, PARCROP_SANITIZE=address,undefined, the whole project and its test suite
 #        (build-asan/), leaks detected. Covers memory errors, leaks and UB in parcrop
-#        and in the code it inlines (stb_image). libjpeg-turbo, libspng and zlib are the
+#        and in the code it inlines (stb_image). libjpeg-turbo, ISA-L and zlib are the
 #        system's uninstrumented builds: ASan sees their reads and writes of memory that
 #        parcrop owns only through the intercepted libc calls, and nothing finds
 #        uninitialised reads (MSan would need every dependency rebuilt with it).
@@ -17,7 +17,7 @@
 #        2-thread batches. Covers data races in parcrop's own code (batch engine, context,
 #        per-item results, decoders' state) on the paths those tests take, with 2 threads
 #        on this 2-core machine. Does not cover races inside the uninstrumented libjpeg,
-#        libspng or libc, nor schedules these tests never produce.
+#        ISA-L or libc, nor schedules these tests never produce.
 #
 #  fuzz  clang-14 libFuzzer targets with ASan+UBSan (build-fuzz/): every file of
 #        tests/crashers/ first, then each target for PARCROP_FUZZ_SECONDS from the
