@@ -4,6 +4,7 @@
 #   2. parcrop-prepare: copies of the JPEG workloads with restart markers (*_rst);
 #   3. region_bench: full decode vs region vs region+DCT vs random access, per image
 #      and per batch, with peak memory (C++, no Python in the way);
+#      png_bench: where PNG time goes (zlib and ISA-L inflate alone, libspng, parcrop);
 #   4. bench_crop.py: parcrop against the Rust original and the Python peers;
 #   5. with LARGE_IMAGES=DIR: the 8000x8000 memory check (32 distinct RGB JPEGs made by
 #      make_large_images.py, 2 threads).
@@ -26,11 +27,14 @@ done
 du -sb "$IMAGES"/*_jpg "$IMAGES"/*_rst | tee "$OUT/sizes.txt"
 
 build/benchmarks/region_bench "$IMAGES" --trials 5 | tee "$OUT/region_bench.md"
+build/benchmarks/png_bench "$IMAGES" --trials 5 | tee "$OUT/png_bench.md"
 
 rust_args=()
 [[ -n "${RUST_LIB:-}" ]] && rust_args=(--rust-lib "$RUST_LIB")
+# Batches of small images take a few milliseconds, so one slow trial on a shared machine
+# moves a median of five; fast methods get TRIALS trials, slow ones stop at the budget.
 "$PY" benchmarks/bench_crop.py --images "$IMAGES" --parcrop-lib build/libparcrop.so "${rust_args[@]}" \
-  --out-md "$OUT/bench.md" --out-json "$OUT/bench.json" --out-png "$OUT/bench.png"
+  --num-trials "${TRIALS:-25}" --out-md "$OUT/bench.md" --out-json "$OUT/bench.json" --out-png "$OUT/bench.png"
 
 if [[ -n "${LARGE_IMAGES:-}" ]]; then
   "$PY" benchmarks/make_large_images.py --source "$IMAGES/rgb2560_jpg" --out "$LARGE_IMAGES" --count 32

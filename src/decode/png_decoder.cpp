@@ -38,7 +38,7 @@ Status bad_filter(uint8_t filter, uint32_t y) {
 // Two scanline prefixes, the one above and the one being unfiltered, swapped per row.
 class ScanlinePair {
 public:
-    explicit ScanlinePair(size_t bytes) : storage_(2 * bytes), bytes_(bytes) {}
+    explicit ScanlinePair(size_t bytes) : storage_(2 * bytes), bytes_(bytes) {}  // zeroed
     const uint8_t* above() const { return storage_.data() + (flip_ ? bytes_ : 0); }
     uint8_t* current() { return storage_.data() + (flip_ ? 0 : bytes_); }
     void advance() { flip_ = !flip_; }
@@ -135,8 +135,7 @@ private:
         PARCROP_RETURN_IF_ERROR(image_data.init());
 
         const size_t prefix_bytes = static_cast<size_t>(png_row_bytes(png_, request.x1));
-        ScanlinePair scanlines(prefix_bytes);
-        scanlines.restart();
+        ScanlinePair scanlines(prefix_bytes);  // starts all zero: the row above row 0
         const uint32_t crop_width = request.x1 - request.x0;
         CropRowWriter writer(converter, crop_width, request.channels);
         const unsigned bytes_per_pixel = png_.filter_bytes_per_pixel();
