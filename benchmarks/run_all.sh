@@ -7,7 +7,9 @@
 #      png_bench: where PNG time goes (zlib and ISA-L inflate alone, libspng, parcrop);
 #   4. bench_crop.py: parcrop against the Rust original and the Python peers;
 #   5. with LARGE_IMAGES=DIR: the 8000x8000 memory check (32 distinct RGB JPEGs made by
-#      make_large_images.py, 2 threads).
+#      make_large_images.py, 2 threads);
+#   6. summarize.py and collect_results.sh: the README's table and chart, and
+#      OUT/bench-results.md (what docs/bench-results.md holds).
 #
 #   benchmarks/run_all.sh [OUT_DIR]      (default bench-out/)
 #
@@ -26,7 +28,7 @@ for w in gray4k_jpg rgb2560_jpg rgb500_jpg; do
 done
 du -sb "$IMAGES"/*_jpg "$IMAGES"/*_rst | tee "$OUT/sizes.txt"
 
-build/benchmarks/region_bench "$IMAGES" --trials 5 | tee "$OUT/region_bench.md"
+build/benchmarks/region_bench "$IMAGES" --trials 15 | tee "$OUT/region_bench.md"
 build/benchmarks/png_bench "$IMAGES" --trials 5 | tee "$OUT/png_bench.md"
 
 rust_args=()
@@ -42,3 +44,5 @@ if [[ -n "${LARGE_IMAGES:-}" ]]; then
 fi
 
 "$PY" benchmarks/summarize.py "$OUT/bench.json" --out-md "$OUT/summary.md" --out-png "$OUT/summary.png"
+
+benchmarks/collect_results.sh "$OUT"
