@@ -23,6 +23,7 @@
 
 #include "batch/crop_plan.h"
 #include "decode/decoder.h"
+#include "seed_glimpses.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -93,8 +94,8 @@ public:
     uint64_t sum = 0;
 };
 
-// parcrop's decoder: the whole image, or the seed's glimpse region of it.
-uint64_t parcrop_decode(const Bytes& png, bool whole, uint32_t seed) {
+// parcrop's decoder: the whole image, or the glimpse's region of it.
+uint64_t parcrop_decode(const Bytes& png, bool whole, const parcrop_glimpse& glimpse) {
     std::unique_ptr<parcrop::Decoder> decoder;
     parcrop::ImageHeader header;
     parcrop::make_decoder({png.data(), png.size()}, parcrop::Limits{}, &decoder);
@@ -106,12 +107,6 @@ uint64_t parcrop_decode(const Bytes& png, bool whole, uint32_t seed) {
         request.x1 = header.width;
         for (uint32_t y = 0; y < header.height; ++y) rows.push_back(y);
     } else {
-        uint64_t state = 42 + seed;
-        auto next = [&state] {
-            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-            return static_cast<float>(state >> 40) / static_cast<float>(1 << 24);
-        };
-        const parcrop_glimpse glimpse{next(), next(), next()};
         parcrop_box box;
         parcrop::glimpse_box(header.width, header.height, glimpse, 0.25f, &box);
         parcrop::OutputShape shape;
@@ -159,21 +154,25 @@ int main(int argc, char** argv) {
                 "parcrop glimpse region |\n|---|---:|---:|---:|---:|---:|\n");
     uint64_t checksum = 0;
     for (const fs::path& folder : folders) {
+        std::vector<fs::path> paths;  // sorted, as region_bench takes them: the same glimpse per file
+        for (const auto& entry : fs::directory_iterator(folder)) {
+            if (entry.path().extension() == ".png") paths.push_back(entry.path());
+        }
+        std::sort(paths.begin(), paths.end());
         std::vector<Bytes> files, streams;
         uint64_t inflated = 0;
-        for (const auto& entry : fs::directory_iterator(folder)) {
-            if (entry.path().extension() == ".png") files.push_back(read_bytes(entry.path()));
-        }
+        for (const fs::path& path : paths) files.push_back(read_bytes(path));
         if (files.empty()) continue;
         for (const Bytes& png : files) streams.push_back(image_data(png, &inflated));
         Bytes out(inflated);  // the folder's images share one size
         const size_t n = files.size();
+        const std::vector<parcrop_glimpse> glimpses = make_glimpses(n);
         const double zlib_ms = time_ms(n, trials, [&](size_t i) { return inflate_zlib(streams[i], out); }, &checksum);
         const double isal_ms = time_ms(n, trials, [&](size_t i) { return inflate_isal(streams[i], out); }, &checksum);
         const double spng_ms = time_ms(n, trials, [&](size_t i) { return spng_full(files[i]); }, &checksum);
-        const double full_ms = time_ms(n, trials, [&](size_t i) { return parcrop_decode(files[i], true, 0); }, &checksum);
+        const double full_ms = time_ms(n, trials, [&](size_t i) { return parcrop_decode(files[i], true, glimpses[i]); }, &checksum);
         const double region_ms = time_ms(
-            n, trials, [&](size_t i) { return parcrop_decode(files[i], false, static_cast<uint32_t>(i)); }, &checksum);
+            n, trials, [&](size_t i) { return parcrop_decode(files[i], false, glimpses[i]); }, &checksum);
         std::printf("| %s (%zu files) | %.2f | %.2f | %.2f | %.2f (%.2fx libspng) | %.2f (%.2fx full) |\n",
                     folder.filename().c_str(), n, zlib_ms, isal_ms, spng_ms, full_ms, full_ms / spng_ms, region_ms,
                     region_ms / full_ms);

@@ -25,6 +25,7 @@
 #include "batch/crop_plan.h"
 #include "decode/decoder.h"
 #include "parcrop.h"
+#include "seed_glimpses.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -56,21 +57,6 @@ std::vector<uint8_t> read_bytes(const fs::path& path) {
     return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
-// The seed's glimpses: x, y and scale uniform in [0, 1), from a fixed generator.
-std::vector<parcrop_glimpse> make_glimpses(size_t n) {
-    std::vector<parcrop_glimpse> glimpses(n);
-    uint64_t state = 42;
-    auto next = [&state] {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        return static_cast<float>(state >> 40) / static_cast<float>(1 << 24);
-    };
-    for (auto& g : glimpses) g = {next(), next(), next()};
-    return glimpses;
-}
-
-// header_only: make the decoder and read the header. first_row: the region's first row
-// alone, so the time above header_only is what reaching the crop costs (for JPEG without
-// restart markers, entropy decoding every MCU row above it). region: every row.
 enum class Way { full, region, region_scaled, header_only, first_row };
 
 // Decodes what `way` needs of one image for one glimpse; returns a checksum so that
