@@ -103,7 +103,7 @@ def load() -> Tuple[FFI, Any, str]:
     except OSError as exc:
         raise LibraryLoadError(
             f"could not load libparcrop from {path}: {exc}. It needs the shared "
-            "libraries it was built against (libjpeg, libspng, libgomp); check them with "
+            "libraries it was built against (libjpeg, libisal, libgomp); check them with "
             f"`ldd {path}`."
         ) from exc
     _check_version(lib, ffi, path)
