@@ -287,6 +287,24 @@ PngFixture make_png(const PngVariant& variant, uint32_t width, uint32_t height, 
     return fixture;
 }
 
+Pixels spng_decode_rgba8(const std::vector<uint8_t>& png, int* error) {
+    spng_ctx* context = spng_ctx_new(0);
+    if (context == nullptr) {
+        *error = SPNG_EMEM;
+        return Pixels();
+    }
+    spng_set_png_buffer(context, png.data(), png.size());
+    spng_ihdr ihdr{};
+    size_t size = 0;
+    *error = spng_get_ihdr(context, &ihdr);
+    if (!*error) *error = spng_decoded_image_size(context, SPNG_FMT_RGBA8, &size);
+    std::vector<uint8_t> rgba(*error ? 0 : size);
+    if (!*error) *error = spng_decode_image(context, rgba.data(), size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS);
+    spng_ctx_free(context);
+    if (*error) return Pixels();
+    return Pixels{ihdr.width, ihdr.height, 4, std::move(rgba)};
+}
+
 long find_png_chunk(const std::vector<uint8_t>& png, const char* type, int nth) {
     size_t offset = 8;
     while (offset + 12 <= png.size()) {

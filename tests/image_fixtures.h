@@ -79,6 +79,10 @@ struct PngFixture {
 // encoder failure (the tests cannot continue without their fixture).
 PngFixture make_png(const PngVariant& variant, uint32_t width, uint32_t height, uint32_t seed);
 
+// libspng's whole-image decode to RGBA8 with tRNS applied: the PNG reference decoder of
+// the tests. On failure, sets *error to spng's code and returns no pixels.
+Pixels spng_decode_rgba8(const std::vector<uint8_t>& png, int* error);
+
 // Byte offset of the length field of the n-th chunk of `type`, or -1.
 long find_png_chunk(const std::vector<uint8_t>& png, const char* type, int nth = 0);
 // Recomputes the CRC of the chunk whose length field is at `offset`.

@@ -68,21 +68,13 @@ parcrop_status header_status(const std::vector<uint8_t>& png, const Limits& limi
 
 // spng's own whole-image decode to RGBA8, reduced to `channels` the documented way.
 Pixels spng_full_decode(const std::vector<uint8_t>& png, bool gray, uint32_t channels, int* error) {
-    spng_ctx* context = spng_ctx_new(0);
-    spng_set_png_buffer(context, png.data(), png.size());
-    spng_ihdr ihdr{};
-    size_t size = 0;
-    *error = spng_get_ihdr(context, &ihdr);
-    if (!*error) *error = spng_decoded_image_size(context, SPNG_FMT_RGBA8, &size);
-    std::vector<uint8_t> rgba(size);
-    if (!*error) *error = spng_decode_image(context, rgba.data(), size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS);
-    spng_ctx_free(context);
+    Pixels full = spng_decode_rgba8(png, error);
     if (*error) return Pixels();
-    Pixels full{ihdr.width, ihdr.height, 4, std::move(rgba)};
     if (!gray) return convert_reference(full, channels);
     // Gray sources convert from their gray value, not from a luma of r = g = b (equal anyway).
-    Pixels gray_alpha{ihdr.width, ihdr.height, 2, std::vector<uint8_t>(size_t{ihdr.width} * ihdr.height * 2)};
-    for (size_t i = 0; i < size_t{ihdr.width} * ihdr.height; ++i) {
+    const size_t pixels = size_t{full.width} * full.height;
+    Pixels gray_alpha{full.width, full.height, 2, std::vector<uint8_t>(pixels * 2)};
+    for (size_t i = 0; i < pixels; ++i) {
         gray_alpha.data[2 * i] = full.data[4 * i];
         gray_alpha.data[2 * i + 1] = full.data[4 * i + 3];
     }

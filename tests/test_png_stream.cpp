@@ -123,17 +123,10 @@ Status decode_rows(const std::vector<uint8_t>& png, uint32_t x0, uint32_t x1, co
 
 // libspng's whole-image RGBA8 decode, as an independent reference.
 Pixels spng_rgba(const std::vector<uint8_t>& png) {
-    spng_ctx* context = spng_ctx_new(0);
-    spng_set_png_buffer(context, png.data(), png.size());
-    spng_ihdr ihdr{};
-    size_t size = 0;
-    int error = spng_get_ihdr(context, &ihdr);
-    if (!error) error = spng_decoded_image_size(context, SPNG_FMT_RGBA8, &size);
-    std::vector<uint8_t> rgba(size);
-    if (!error) error = spng_decode_image(context, rgba.data(), size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS);
-    spng_ctx_free(context);
+    int error = 0;
+    Pixels pixels = spng_decode_rgba8(png, &error);
     REQUIRE(error == 0);
-    return Pixels{ihdr.width, ihdr.height, 4, std::move(rgba)};
+    return pixels;
 }
 
 }  // namespace
