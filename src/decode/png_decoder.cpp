@@ -64,11 +64,13 @@ public:
           converted_(converter.channels() == channels ? 0 : size_t{crop_width} * channels) {}
 
     const uint8_t* pixels(const uint8_t* scanline, uint32_t x0) {
-        const uint8_t* pixels = scanline + size_t{x0} * converter_.channels();
-        if (!converter_.is_identity()) {
-            converter_.convert(scanline, x0, crop_width_, pixels_.data());
-            pixels = pixels_.data();
-        }
+        if (converter_.is_identity()) return requested(scanline + size_t{x0} * converter_.channels());
+        converter_.convert(scanline, x0, crop_width_, pixels_.data());
+        return requested(pixels_.data());
+    }
+
+    // The crop's pixels in the converter's layout, in the requested one.
+    const uint8_t* requested(const uint8_t* pixels) {
         if (converter_.channels() == channels_) return pixels;
         convert_row(pixels, converter_.channels(), converted_.data(), channels_, crop_width_);
         return converted_.data();
@@ -224,14 +226,9 @@ private:
         }
         if (read_everything) PARCROP_RETURN_IF_ERROR(image_data.finish());
 
-        std::vector<uint8_t> converted(channels != request.channels ? size_t{crop_width} * request.channels : 0);
+        CropRowWriter writer(converter, crop_width, request.channels);
         for (const uint32_t y : rows) {
-            const uint8_t* pixels = band.data() + size_t{y - first_row} * band_row_bytes;
-            if (channels != request.channels) {
-                convert_row(pixels, channels, converted.data(), request.channels, crop_width);
-                pixels = converted.data();
-            }
-            sink.row(y, pixels);
+            sink.row(y, writer.requested(band.data() + size_t{y - first_row} * band_row_bytes));
         }
         return Status::ok();
     }
