@@ -177,7 +177,7 @@ TEST_CASE("png: any IDAT chunking and every deflate block kind decode the same",
     }
 }
 
-TEST_CASE("png: rows wider than the inflate window and many window refills", "[png][stream]") {
+TEST_CASE("png: images many times the inflate window, wide 16-bit rows, interlaced", "[png][stream]") {
     // 1100x420 RGB is 1.4 MB of scanlines, 1500x200 RGBA16 12 KB per row; interlaced too.
     const struct {
         PngVariant variant;
