@@ -23,6 +23,7 @@
 
 #include "batch/crop_plan.h"
 #include "decode/decoder.h"
+#include "bench_files.h"
 #include "seed_glimpses.h"
 
 namespace fs = std::filesystem;
@@ -31,11 +32,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-Bytes read_bytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(in), {});
-}
 
 uint32_t read_u32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
 

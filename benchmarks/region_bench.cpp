@@ -25,6 +25,7 @@
 #include "batch/crop_plan.h"
 #include "decode/decoder.h"
 #include "parcrop.h"
+#include "bench_files.h"
 #include "seed_glimpses.h"
 
 namespace fs = std::filesystem;
@@ -51,11 +52,6 @@ private:
     size_t row_bytes_;
     uint64_t sum_ = 0;
 };
-
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
 
 enum class Way { full, region, region_scaled, header_only, first_row };
 
