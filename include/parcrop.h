@@ -82,6 +82,8 @@ typedef enum parcrop_status {
     PARCROP_E_FILE_TOO_LARGE = 300,  /* more bytes than max_file_size */
     PARCROP_E_IMAGE_TOO_LARGE = 301, /* width or height over max_width or max_height */
     PARCROP_E_TOO_MANY_PIXELS = 302, /* width * height over max_pixels */
+    PARCROP_E_DECODE_MEMORY = 303,   /* the decoder would hold more than max_decode_memory */
+    PARCROP_E_DECODE_WORK = 304,     /* the file asks for more decoding passes than allowed */
 
     /* 4xx: resources. */
     PARCROP_E_OUT_OF_MEMORY = 400,
@@ -107,6 +109,13 @@ typedef struct parcrop_options {
     uint32_t max_height;    /* tallest image accepted, pixels [65535] */
     uint64_t max_pixels;    /* largest width * height accepted [178956970, Pillow's bomb limit] */
     uint64_t max_file_size; /* largest encoded input accepted, bytes [1 GiB] */
+    /* Memory one item's decoder may hold beyond rows of the crop, in bytes [512 MiB].
+     * Only decoders that need a whole image or band use it: GIF, PSD and PNM (stb_image
+     * decodes them whole), interlaced PNG (the crop's band), progressive and multi-scan
+     * JPEG (every coefficient of the image), run-length BMP and TGA stored bottom-up
+     * (the crop's region). Going over it gives PARCROP_E_DECODE_MEMORY before the
+     * memory is allocated. */
+    uint64_t max_decode_memory;
 } parcrop_options;
 
 PARCROP_API void parcrop_options_init(parcrop_options* options);

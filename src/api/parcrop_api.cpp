@@ -2,6 +2,7 @@
 // No C++ exception crosses this boundary.
 #include <omp.h>
 
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -139,6 +140,8 @@ const char* parcrop_strerror(parcrop_status status) {
         case PARCROP_E_FILE_TOO_LARGE: return "input is larger than max_file_size";
         case PARCROP_E_IMAGE_TOO_LARGE: return "image width or height is over the limit";
         case PARCROP_E_TOO_MANY_PIXELS: return "image has more pixels than max_pixels";
+        case PARCROP_E_DECODE_MEMORY: return "decoding needs more memory than max_decode_memory";
+        case PARCROP_E_DECODE_WORK: return "decoding needs more passes over the image than parcrop allows";
         case PARCROP_E_OUT_OF_MEMORY: return "out of memory";
         case PARCROP_E_INTERNAL: return "internal error in parcrop";
     }
@@ -164,6 +167,7 @@ void parcrop_options_init(parcrop_options* options) {
     options->max_height = defaults.max_height;
     options->max_pixels = defaults.max_pixels;
     options->max_file_size = defaults.max_file_size;
+    options->max_decode_memory = defaults.max_decode_memory;
 }
 
 parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_context** out_context) {
@@ -172,9 +176,14 @@ parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_co
     parcrop_options defaults;
     parcrop_options_init(&defaults);
     if (options == nullptr) options = &defaults;
-    if (options->struct_size != sizeof(parcrop_options)) return PARCROP_E_STRUCT_SIZE;
+    // Callers built against 0.1's header pass the struct without max_decode_memory.
+    const bool has_decode_memory = options->struct_size == sizeof(parcrop_options);
+    if (!has_decode_memory && options->struct_size != offsetof(parcrop_options, max_decode_memory)) {
+        return PARCROP_E_STRUCT_SIZE;
+    }
+    const uint64_t max_decode_memory = has_decode_memory ? options->max_decode_memory : defaults.max_decode_memory;
     if (options->max_width == 0 || options->max_height == 0 || options->max_pixels == 0 ||
-        options->max_file_size == 0) {
+        options->max_file_size == 0 || max_decode_memory == 0) {
         return PARCROP_E_INVALID_OPTION;
     }
     auto* context = new (std::nothrow) parcrop_context();
@@ -183,6 +192,7 @@ parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_co
     context->limits.max_height = options->max_height;
     context->limits.max_pixels = options->max_pixels;
     context->limits.max_file_size = options->max_file_size;
+    context->limits.max_decode_memory = max_decode_memory;
     context->num_threads = options->num_threads == 0 ? omp_get_num_procs()
                                                      : static_cast<int>(std::min<uint32_t>(options->num_threads, 1024));
     *out_context = context;

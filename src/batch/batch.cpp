@@ -138,9 +138,15 @@ public:
             }
             first_decode = false;
             if (decoded.is_ok()) decoded = decode_items(*decoder, denom, planned);
-            if (!decoded.is_ok()) {
-                for (const PlannedItem& item : planned) fail(item.index, decoded);
+            if (decoded.is_ok()) continue;
+            if (planned.size() == 1) {
+                fail(planned.front().index, decoded);
+                continue;
             }
+            // A shared decode fails for the union of its items' regions: damage below one
+            // crop, or a band over the memory limit, must not fail the crops that would
+            // succeed alone. Failures are rare, so each item is simply decoded on its own.
+            for (const PlannedItem& item : planned) decode_alone(bytes, denom, item);
         }
     }
 
@@ -181,6 +187,15 @@ private:
             box->y1 *= static_cast<float>(header.height);
         }
         return check_box(*box, header.width, header.height);
+    }
+
+    void decode_alone(ByteSpan bytes, uint32_t denom, const PlannedItem& item) {
+        std::unique_ptr<Decoder> decoder;
+        ImageHeader header;
+        Status status = make_decoder(bytes, limits_, &decoder);
+        if (status.is_ok()) status = decoder->read_header(&header);
+        if (status.is_ok()) status = decode_items(*decoder, denom, {item});
+        if (!status.is_ok()) fail(item.index, status);
     }
 
     Status decode_items(Decoder& decoder, uint32_t denom, const std::vector<PlannedItem>& planned) {

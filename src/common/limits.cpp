@@ -21,4 +21,11 @@ Status check_dimensions(uint32_t width, uint32_t height, const Limits& limits) {
     return Status::ok();
 }
 
+Status check_decode_memory(uint64_t bytes, const char* what, const Limits& limits) {
+    if (bytes <= limits.max_decode_memory) return Status::ok();
+    return Status(PARCROP_E_DECODE_MEMORY, std::string(what) + " needs " + std::to_string(bytes) +
+                                               " bytes, over max_decode_memory (" +
+                                               std::to_string(limits.max_decode_memory) + ")");
+}
+
 }  // namespace parcrop

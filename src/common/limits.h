@@ -13,9 +13,15 @@ struct Limits {
     uint32_t max_height = 65535;
     uint64_t max_pixels = 178956970;  // Pillow's decompression-bomb error threshold
     uint64_t max_file_size = uint64_t{1} << 30;
+    // What a decoder that must hold a whole image, band or region may allocate for it.
+    uint64_t max_decode_memory = uint64_t{512} << 20;
 };
 
 // PARCROP_E_IMAGE_TOO_LARGE / PARCROP_E_TOO_MANY_PIXELS / PARCROP_E_CORRUPT (zero size).
 Status check_dimensions(uint32_t width, uint32_t height, const Limits& limits);
+
+// PARCROP_E_DECODE_MEMORY when a decoder's buffer of `bytes` (what: "the crop's band")
+// would exceed max_decode_memory; call it before allocating.
+Status check_decode_memory(uint64_t bytes, const char* what, const Limits& limits);
 
 }  // namespace parcrop

@@ -4,6 +4,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 
 // jpeglib.h needs FILE and size_t declared first; jerror.h needs jpeglib.h's
@@ -17,12 +18,17 @@
 namespace parcrop {
 namespace {
 
-// Progressive files can carry thousands of tiny scans that cost a full pass each; real
-// encoders write at most a few dozen.
+// Progressive files can carry thousands of tiny scans that cost a pass over their
+// blocks each; real encoders write at most a few dozen. A cheap scan (one end-of-band
+// run for a whole component) costs a few bytes, so a small file can ask for hours of
+// work: what bounds it is the blocks visited by all scans together. libjpeg-turbo's
+// default progression visits every block about 5 times; 2^28 block visits are 32
+// such passes over a 178-megapixel 4:4:4 image (Pillow's pixel limit), under a second.
 constexpr int kMaxScans = 1000;
-// Progressive and multi-scan files keep every coefficient of the image; the header
-// limits bound that, this bounds everything else libjpeg may allocate.
-constexpr long kMaxDecoderMemory = 2L << 30;
+constexpr uint64_t kMaxBlockVisits = uint64_t{1} << 28;
+// Beyond the coefficients (checked against max_decode_memory before the decode starts),
+// libjpeg allocates rows and tables: a few MiB even for the widest images.
+constexpr uint64_t kRowMemory = uint64_t{64} << 20;
 
 // libjpeg reports errors through callbacks that must not return; the only way out
 // of a C library is longjmp, so every libjpeg call runs inside setjmp in a function
@@ -50,8 +56,9 @@ parcrop_status status_of_error(int msg_code) {
         case JERR_BAD_J_COLORSPACE:
             return PARCROP_E_UNSUPPORTED;
         case JERR_OUT_OF_MEMORY:
-        case JERR_NO_BACKING_STORE:
             return PARCROP_E_OUT_OF_MEMORY;
+        case JERR_NO_BACKING_STORE:  // max_memory_to_use, which follows max_decode_memory
+            return PARCROP_E_DECODE_MEMORY;
         case JERR_INPUT_EMPTY:
         case JERR_INPUT_EOF:
             return PARCROP_E_TRUNCATED;
@@ -80,15 +87,59 @@ void on_emit_message(j_common_ptr cinfo, int level) {
     }
 }
 
+// Counts the work of multi-scan files as libjpeg reads them (jpeg_start_decompress
+// calls the monitor before each iMCU row of every scan).
+struct ScanMonitor {
+    jpeg_progress_mgr pub;
+    int counted_scan = 0;
+    uint64_t block_visits = 0;
+};
+
+// The blocks one scan visits: all of its component's blocks for a single-component
+// scan, whole MCUs for an interleaved one.
+uint64_t blocks_in_scan(j_decompress_ptr cinfo) {
+    if (cinfo->comps_in_scan == 1) {
+        const jpeg_component_info* component = cinfo->cur_comp_info[0];
+        return uint64_t{component->width_in_blocks} * component->height_in_blocks;
+    }
+    return uint64_t{cinfo->MCUs_per_row} * cinfo->MCU_rows_in_scan * static_cast<uint64_t>(cinfo->blocks_in_MCU);
+}
+
 void on_progress(j_common_ptr cinfo) {
     auto* decompress = reinterpret_cast<j_decompress_ptr>(cinfo);
+    auto* monitor = reinterpret_cast<ScanMonitor*>(cinfo->progress);
+    auto* manager = reinterpret_cast<ErrorManager*>(cinfo->err);
     if (decompress->input_scan_number > kMaxScans) {
-        auto* manager = reinterpret_cast<ErrorManager*>(cinfo->err);
-        manager->code = PARCROP_E_UNSUPPORTED;
+        manager->code = PARCROP_E_DECODE_WORK;
         std::snprintf(manager->message, sizeof manager->message,
                       "more than %d scans (a progressive-scan bomb?)", kMaxScans);
         std::longjmp(manager->jump, 1);
     }
+    if (decompress->input_scan_number == monitor->counted_scan) return;
+    monitor->counted_scan = decompress->input_scan_number;
+    monitor->block_visits += blocks_in_scan(decompress);
+    if (monitor->block_visits > kMaxBlockVisits) {
+        manager->code = PARCROP_E_DECODE_WORK;
+        std::snprintf(manager->message, sizeof manager->message,
+                      "scan %d brings the blocks visited by all scans over %llu (a progressive-scan bomb?)",
+                      decompress->input_scan_number, static_cast<unsigned long long>(kMaxBlockVisits));
+        std::longjmp(manager->jump, 1);
+    }
+}
+
+// What libjpeg keeps for a file it cannot decode row by row: every coefficient of
+// every component, in whole MCUs (jdcoefct.c's virtual arrays).
+uint64_t coefficient_bytes(j_decompress_ptr cinfo) {
+    uint64_t bytes = 0;
+    for (int c = 0; c < cinfo->num_components; ++c) {
+        const jpeg_component_info& component = cinfo->comp_info[c];
+        const uint64_t h = static_cast<uint64_t>(component.h_samp_factor);
+        const uint64_t v = static_cast<uint64_t>(component.v_samp_factor);
+        const uint64_t columns = (component.width_in_blocks + h - 1) / h * h;
+        const uint64_t rows = (component.height_in_blocks + v - 1) / v * v;
+        bytes += columns * rows * sizeof(JBLOCK);
+    }
+    return bytes;
 }
 
 // Adobe writes CMYK inverted (0 = full ink) and says so with its APP14 marker.
@@ -115,7 +166,7 @@ public:
         errors_.pub.emit_message = on_emit_message;
         errors_.code = PARCROP_OK;
         errors_.message[0] = '\0';
-        progress_.progress_monitor = on_progress;
+        progress_.pub.progress_monitor = on_progress;
     }
 
     ~JpegDecoder() override {
@@ -148,6 +199,11 @@ public:
         const std::vector<uint32_t> remaining(request.rows->begin() + static_cast<long>(counter.delivered()),
                                               request.rows->end());
         rest.rows = &remaining;
+        // libjpeg's rule for keeping every coefficient (jdinput.c, has_multiple_scans).
+        if (cinfo_.progressive_mode || cinfo_.comps_in_scan < cinfo_.num_components) {
+            PARCROP_RETURN_IF_ERROR(
+                check_decode_memory(coefficient_bytes(&cinfo_), "jpeg: a multi-scan file's coefficients", limits_));
+        }
         if (!run_guarded(&JpegDecoder::decode_unguarded, &rest, &sink)) return error();
         return Status::ok();
     }
@@ -240,8 +296,9 @@ private:
     void read_header_unguarded(const DecodeRequest*, RowSink*) {
         jpeg_create_decompress(&cinfo_);
         created_ = true;
-        cinfo_.progress = &progress_;
-        cinfo_.mem->max_memory_to_use = kMaxDecoderMemory;
+        cinfo_.progress = &progress_.pub;
+        const uint64_t most = limits_.max_decode_memory + kRowMemory;
+        cinfo_.mem->max_memory_to_use = static_cast<long>(std::min<uint64_t>(most, std::numeric_limits<long>::max()));
         jpeg_mem_src(&cinfo_, data_.data, static_cast<unsigned long>(data_.size));
         jpeg_read_header(&cinfo_, TRUE);
     }
@@ -334,7 +391,7 @@ private:
     Limits limits_;
     jpeg_decompress_struct cinfo_{};
     ErrorManager errors_{};
-    jpeg_progress_mgr progress_{};
+    ScanMonitor progress_{};
     bool created_ = false;
     bool cmyk_ = false;
 };

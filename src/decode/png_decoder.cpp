@@ -16,6 +16,9 @@
 namespace parcrop {
 namespace {
 
+// The most bytes one byte of a deflate stream can inflate to.
+constexpr uint64_t kDeflateMaxExpansion = 1032;
+
 // Adam7: where each pass starts and how far apart its pixels are (PNG spec, 8.2).
 struct Adam7Pass {
     uint32_t x0, y0, dx, dy;
@@ -169,7 +172,6 @@ private:
         const uint32_t crop_width = request.x1 - request.x0;
         const uint32_t channels = converter.channels();
         const size_t band_row_bytes = size_t{crop_width} * channels;
-        std::vector<uint8_t> band(band_row_bytes * (size_t{last_row - first_row} + 1));
 
         // What the passes hold down to the last row that is needed.
         uint64_t total_bytes = 0, max_stride = 0;
@@ -183,6 +185,18 @@ private:
             if (stride > (std::numeric_limits<uint64_t>::max() - total_bytes) / height) return too_large();
             total_bytes += stride * height;
         }
+        // The band is allocated before any image data is read, so a small file must not
+        // be able to claim a large one: deflate expands at most 1032 times (258 bytes
+        // from a 2-bit length and distance code), which bounds what the file can hold.
+        // Then the band itself is bounded like every whole-region buffer.
+        if (total_bytes / kDeflateMaxExpansion > data_.size) {
+            return Status(PARCROP_E_TRUNCATED, "png: " + std::to_string(data_.size) +
+                                                   " bytes cannot inflate to the " + std::to_string(total_bytes) +
+                                                   " bytes of the passes the crop needs");
+        }
+        const uint64_t band_bytes = uint64_t{band_row_bytes} * (uint64_t{last_row - first_row} + 1);
+        PARCROP_RETURN_IF_ERROR(check_decode_memory(band_bytes, "png: the crop's interlaced band", limits_));
+        std::vector<uint8_t> band(static_cast<size_t>(band_bytes));
         PngImageData image_data(chunks_, total_bytes, static_cast<size_t>(max_stride));
         PARCROP_RETURN_IF_ERROR(image_data.init());
         ScanlinePair scanlines(static_cast<size_t>(png_row_bytes(png_, request.x1)));  // pass 7 is the widest

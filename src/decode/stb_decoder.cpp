@@ -1,5 +1,6 @@
 #include "decode/stb_decoder.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -180,6 +181,47 @@ bool pnm_header_number_too_large(ByteSpan data) {
     return false;
 }
 
+uint32_t big_endian_32(const uint8_t* bytes) { return big_endian_16(bytes) << 16 | big_endian_16(bytes + 2); }
+
+// stb decodes GIF, PSD and PNM whole, into buffers it allocates from the header's size
+// before reading a pixel. Before calling it, the claim is held against what the data
+// can hold (uncompressed samples, or the shortest run-length coding of a PSD channel)
+// and the buffers against max_decode_memory, so a 150-byte file cannot cost gigabytes.
+struct WholeImageCost {
+    uint64_t least_data_bytes = 0;  // what a file of this size must hold at the least
+    uint64_t buffer_bytes = 0;      // what stb_image allocates for the decode
+};
+
+WholeImageCost whole_image_cost(const char* format, ByteSpan data, uint32_t width, uint32_t height,
+                                bool sixteen_bit) {
+    const uint64_t pixels = uint64_t{width} * height;
+    WholeImageCost cost;
+    if (std::strcmp(format, "gif") == 0) {
+        cost.buffer_bytes = 9 * pixels;  // RGBA frame, RGBA background, one history byte
+    } else if (std::strcmp(format, "pnm") == 0) {
+        const uint64_t samples = pixels * (data.data[1] == '6' ? 3 : 1) * (sixteen_bit ? 2 : 1);
+        cost.least_data_bytes = samples;
+        cost.buffer_bytes = samples;
+    } else if (std::strcmp(format, "psd") == 0) {
+        cost.buffer_bytes = 4 * pixels;  // always RGBA at 8 bits
+        // Header, colour-mode data, resources and layers, then the compression field.
+        uint64_t offset = 26;
+        for (int section = 0; section < 3; ++section) {
+            if (offset + 4 > data.size) return cost;
+            offset += 4 + uint64_t{big_endian_32(data.data + offset)};
+        }
+        if (offset + 2 > data.size) return cost;
+        const uint32_t compression = big_endian_16(data.data + offset);
+        const uint64_t channels = big_endian_16(data.data + 12), read_channels = std::min<uint64_t>(channels, 4);
+        const uint64_t bytes_per_sample = big_endian_16(data.data + 22) / 8;
+        // stb reads the first four planes: stored, or as PackBits runs of at most 128
+        // samples for 2 bytes each, after a 2-byte length per row of every channel.
+        cost.least_data_bytes = offset + 2 + (compression == 0 ? read_channels * pixels * bytes_per_sample
+                                                               : height * channels * 2 + read_channels * 2 * ((pixels + 127) / 128));
+    }
+    return cost;
+}
+
 // stb's failure reason is thread-local and only ever set, never cleared; a call that fails
 // without setting it would otherwise report the reason of an older failure on this thread.
 void clear_stb_failure_reason() { stbi__g_failure_reason = nullptr; }
@@ -247,11 +289,21 @@ private:
             return Status(PARCROP_E_INTERNAL, "stb: invalid decode request");
         }
 
+        const bool sixteen_bit = is_sixteen_bit_pnm(format);
+        const WholeImageCost cost = whole_image_cost(format, data_, width_, height_, sixteen_bit);
+        if (cost.least_data_bytes > data_.size) {
+            return Status(PARCROP_E_TRUNCATED, std::string(format) + ": " + std::to_string(data_.size) +
+                                                   " bytes cannot hold the " + std::to_string(width_) + "x" +
+                                                   std::to_string(height_) + " image the header claims");
+        }
+        PARCROP_RETURN_IF_ERROR(
+            check_decode_memory(cost.buffer_bytes, (std::string(format) + ": the whole image").c_str(), limits_));
+
         TruncationWatch watch(data_);
         int width = 0, height = 0, channels = 0;
         clear_stb_failure_reason();
         std::unique_ptr<stbi_uc, StbPixelsDeleter> pixels(
-            is_sixteen_bit_pnm(format) ? load_sixteen_bit_pnm(&watch, &width, &height, &channels)
+            sixteen_bit ? load_sixteen_bit_pnm(&watch, &width, &height, &channels)
                                        : stbi_load_from_callbacks(watch.callbacks(), &watch, &width,
                                                                   &height, &channels, 0));
         // Read on this thread, right after the call that set it.
