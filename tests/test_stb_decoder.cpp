@@ -1,4 +1,4 @@
-// BMP, TGA, GIF, PSD, PNM and HDR through stb_image, against the pixels that were written,
+// PSD and PNM through stb_image, against the pixels that were written,
 // and the statuses of truncated, corrupt, unsupported and oversized files.
 #include <catch2/catch.hpp>
 
@@ -83,20 +83,6 @@ parcrop_status status_of(const std::vector<uint8_t>& bytes, const Limits& limits
 
 }  // namespace
 
-TEST_CASE("stb: BMP 24 and 32 bits", "[stb]") {
-    check_decodes_to(encode_bmp(make_photo(37, 29, 3, 1)), make_photo(37, 29, 3, 1));
-    check_decodes_to(encode_bmp(make_photo(37, 29, 4, 2)), make_photo(37, 29, 4, 2));
-}
-
-TEST_CASE("stb: TGA raw and RLE, gray to RGBA", "[stb]") {
-    for (const uint32_t channels : {1u, 2u, 3u, 4u}) {
-        INFO(channels << "-channel TGA");
-        const Pixels image = make_photo(41, 23, channels, 10 + channels);
-        check_decodes_to(encode_tga_raw(image), image);
-        check_decodes_to(encode_tga_rle(image), image);
-    }
-}
-
 TEST_CASE("stb: PNM P5 and P6, 8 and 16 bits", "[stb]") {
     for (const uint32_t channels : {1u, 3u}) {
         for (const bool sixteen : {false, true}) {
@@ -113,26 +99,12 @@ TEST_CASE("stb: PSD composite, raw and PackBits", "[stb]") {
     check_decodes_to(encode_psd(image, true), image);
 }
 
-TEST_CASE("stb: GIF first frame, opaque and with a transparent index", "[stb]") {
-    const EncodedFixture opaque = make_gif(50, 33, 40, -1);
-    check_decodes_to(opaque.bytes, opaque.expected);
-    const EncodedFixture transparent = make_gif(50, 33, 41, 128);
-    check_decodes_to(transparent.bytes, transparent.expected);
-}
-
-TEST_CASE("stb: Radiance HDR tone-mapped like stbi_load", "[stb]") {
-    const EncodedFixture hdr = make_hdr(21, 13, 50);
-    check_decodes_to(hdr.bytes, hdr.expected, 1);
-}
-
 TEST_CASE("stb: truncated files are truncated, not zero-filled", "[stb][bad]") {
     const Pixels rgb = make_photo(37, 29, 3, 1);
     const Pixels gray = make_photo(37, 29, 1, 1);
     const std::pair<const char*, std::vector<uint8_t>> files[] = {
-        {"bmp", encode_bmp(rgb)},          {"tga raw", encode_tga_raw(rgb)},
-        {"tga rle", encode_tga_rle(rgb)},  {"pnm", encode_pnm(gray, false)},
+        {"pnm", encode_pnm(gray, false)},
         {"psd", encode_psd(rgb, false)},   {"psd rle", encode_psd(rgb, true)},
-        {"gif", make_gif(37, 29, 3, -1).bytes}, {"hdr", make_hdr(37, 29, 3).bytes},
     };
     for (const auto& file : files) {
         for (const double fraction : {0.5, 0.9, 0.999}) {
@@ -144,54 +116,17 @@ TEST_CASE("stb: truncated files are truncated, not zero-filled", "[stb][bad]") {
             CHECK(outcome.status.message().find(": ") != std::string::npos);
         }
     }
-    // Inside the header: either the header or the pixels are missing; never a success.
-    for (const size_t length : {size_t{3}, size_t{10}, size_t{20}}) {
-        std::vector<uint8_t> bmp = encode_bmp(rgb);
-        bmp.resize(length);
-        const parcrop_status code = status_of(bmp);
-        CHECK((code == PARCROP_E_TRUNCATED || code == PARCROP_E_CORRUPT));
-    }
 }
 
 TEST_CASE("stb: corrupt and unsupported variants", "[stb][bad]") {
     const Pixels rgb = make_photo(37, 29, 3, 1);
 
-    std::vector<uint8_t> bmp = encode_bmp(rgb);
-    bmp[14] = 99;  // no BMP header has 99 bytes
-    CHECK(status_of(bmp) == PARCROP_E_UNSUPPORTED);
-
-    bmp = encode_bmp(rgb);
-    bmp[30] = 1;  // RLE8 compression
-    CHECK(status_of(bmp) == PARCROP_E_UNSUPPORTED);
-
-    bmp = encode_bmp(rgb);
-    bmp[26] = 2;  // two planes
-    const Outcome planes = decode_stb(bmp, 0, 1, {0}, 3);
-    CHECK(planes.status.code() == PARCROP_E_CORRUPT);
-    CHECK(planes.status.message().rfind("bmp: ", 0) == 0);
-
     std::vector<uint8_t> psd = encode_psd(rgb, false);
     psd[5] = 3;  // version 3
     CHECK(status_of(psd) == PARCROP_E_UNSUPPORTED);
-
-    std::vector<uint8_t> gif = make_gif(37, 29, 3, -1).bytes;
-    const size_t lzw = 6 + 7 + 768 + 10 + 1;  // header, screen, palette, descriptor, code size
-    gif[lzw + 1] = 0xFF;  // a code far past the table
-    gif[lzw + 2] = 0xFF;
-    gif[lzw + 3] = 0xFF;
-    CHECK(status_of(gif) == PARCROP_E_CORRUPT);
 }
 
 TEST_CASE("stb: absurd dimensions are refused by read_header", "[stb][bad]") {
-    std::vector<uint8_t> bmp = encode_bmp(make_photo(37, 29, 3, 1));
-    for (const int offset : {18, 22}) {  // width, height: 100000 = 0x186A0
-        bmp[offset] = 0xA0;
-        bmp[offset + 1] = 0x86;
-        bmp[offset + 2] = 0x01;
-        bmp[offset + 3] = 0x00;
-    }
-    CHECK(status_of(bmp) == PARCROP_E_IMAGE_TOO_LARGE);
-
     const std::string pnm = "P6\n100000 100000\n255\n";
     CHECK(status_of(std::vector<uint8_t>(pnm.begin(), pnm.end())) == PARCROP_E_IMAGE_TOO_LARGE);
     const std::string many = "P5\n60000 60000\n255\n";
@@ -202,7 +137,12 @@ TEST_CASE("stb: recognises its formats and nothing else", "[stb]") {
     const std::string text = "hello, this is not an image at all.";
     CHECK_FALSE(stb_recognizes({reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
     CHECK_FALSE(stb_recognizes({nullptr, 0}));
+    const std::vector<uint8_t> pnm = encode_pnm(make_photo(5, 4, 3, 1), false);
+    CHECK(stb_recognizes({pnm.data(), pnm.size()}));
+    // Formats with decoders of their own never reach stb, which no longer reads them.
     const std::vector<uint8_t> tga = encode_tga_raw(make_photo(5, 4, 3, 1));
-    CHECK(stb_recognizes({tga.data(), tga.size()}));
+    CHECK_FALSE(stb_recognizes({tga.data(), tga.size()}));
+    const std::vector<uint8_t> bmp = encode_bmp(make_photo(5, 4, 3, 1));
+    CHECK_FALSE(stb_recognizes({bmp.data(), bmp.size()}));
     CHECK(status_of({}) == PARCROP_E_EMPTY_INPUT);
 }

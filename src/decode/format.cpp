@@ -2,16 +2,27 @@
 // data is full of PNGs called .jpg and HTML pages called anything.
 #include <cstring>
 
+#include "decode/bmp_decoder.h"
 #include "decode/decoder.h"
+#include "decode/gif_decoder.h"
+#include "decode/hdr_decoder.h"
 #include "decode/jpeg_decoder.h"
 #include "decode/png_decoder.h"
 #include "decode/stb_decoder.h"
+#include "decode/tga_decoder.h"
 
 namespace parcrop {
 namespace {
 
 bool starts_with(ByteSpan data, const char* magic, size_t length) {
     return data.size >= length && std::memcmp(data.data, magic, length) == 0;
+}
+
+// The formats stb still reads, by their magic bytes; none of them can pass for a TGA
+// header, but a format with a signature is never taken for one that has none.
+bool has_stb_magic(ByteSpan data) {
+    return starts_with(data, "GIF8", 4) || starts_with(data, "8BPS", 4) || starts_with(data, "P5", 2) ||
+           starts_with(data, "P6", 2);
 }
 
 }  // namespace
@@ -22,6 +33,15 @@ Status make_decoder(ByteSpan data, const Limits& limits, std::unique_ptr<Decoder
         *out = make_jpeg_decoder(data, limits);
     } else if (starts_with(data, "\x89PNG\r\n\x1A\n", 8)) {
         *out = make_png_decoder(data, limits);
+    } else if (starts_with(data, "BM", 2)) {
+        *out = make_bmp_decoder(data, limits);
+    } else if (starts_with(data, "GIF87a", 6) || starts_with(data, "GIF89a", 6)) {
+        *out = make_gif_decoder(data, limits);
+    } else if (hdr_recognizes(data)) {
+        *out = make_hdr_decoder(data, limits);
+    } else if (!has_stb_magic(data) && tga_recognizes(data)) {
+        // TGA has no magic: the last guess before stb's formats.
+        *out = make_tga_decoder(data, limits);
     } else if (stb_recognizes(data)) {
         *out = make_stb_decoder(data, limits);
     } else {

@@ -22,10 +22,11 @@ namespace {
 // blocks each; real encoders write at most a few dozen. A cheap scan (one end-of-band
 // run for a whole component) costs a few bytes, so a small file can ask for hours of
 // work: what bounds it is the blocks visited by all scans together. libjpeg-turbo's
-// default progression visits every block about 5 times; 2^28 block visits are 32
-// such passes over a 178-megapixel 4:4:4 image (Pillow's pixel limit), under a second.
+// default progression visits every block about 5 times; 2^27 block visits are 16 such
+// passes over a 178-megapixel 4:4:4 image (Pillow's pixel limit). Even empty scans cost
+// about 12 ns a block visit, so this bounds a scan bomb to under 2 s.
 constexpr int kMaxScans = 1000;
-constexpr uint64_t kMaxBlockVisits = uint64_t{1} << 28;
+constexpr uint64_t kMaxBlockVisits = uint64_t{1} << 27;
 // Beyond the coefficients (checked against max_decode_memory before the decode starts),
 // libjpeg allocates rows and tables: a few MiB even for the widest images.
 constexpr uint64_t kRowMemory = uint64_t{64} << 20;
@@ -54,6 +55,7 @@ parcrop_status status_of_error(int msg_code) {
         case JERR_NOTIMPL:
         case JERR_CONVERSION_NOTIMPL:
         case JERR_BAD_J_COLORSPACE:
+        case JERR_IMAGE_TOO_BIG:  // libjpeg's 65500-pixel side, under JPEG's own 65535
             return PARCROP_E_UNSUPPORTED;
         case JERR_OUT_OF_MEMORY:
             return PARCROP_E_OUT_OF_MEMORY;

@@ -11,36 +11,37 @@
 #include "common/pixel_convert.h"
 
 // The stb_image implementation lives in this file only, with internal linkage, so no stb
-// symbol leaves the library. JPEG and PNG have hardened decoders of their own; PIC is not a
-// format parcrop offers.
+// symbol leaves the library. Only its PSD and PNM loaders are compiled: every other format
+// has a decoder of parcrop's own (stb's BMP palettes are uninitialised, its HDR reader
+// loops on a zero run, its loaders allocate the claimed image before reading it), and
+// PIC is not a format parcrop offers.
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_STDIO
 #define STBI_NO_JPEG
 #define STBI_NO_PNG
+#define STBI_NO_BMP
+#define STBI_NO_TGA
+#define STBI_NO_GIF
+#define STBI_NO_HDR
 #define STBI_NO_PIC
 #include <stb_image.h>
 
 namespace parcrop {
 namespace {
 
-// stb reports only a short reason ("bad BMP"), and not which loader took the data, so the
+// stb reports only a short reason ("bad PNM"), and not which loader took the data, so the
 // format named in messages comes from the same magic bytes its loaders test.
 const char* format_name(ByteSpan data) {
     const auto starts_with = [&](const char* magic) {
         const size_t length = std::strlen(magic);
         return data.size >= length && std::memcmp(data.data, magic, length) == 0;
     };
-    if (starts_with("BM")) return "bmp";
-    if (starts_with("GIF8")) return "gif";
-    if (starts_with("8BPS")) return "psd";
-    if (starts_with("P5") || starts_with("P6")) return "pnm";
-    if (starts_with("#?RADIANCE") || starts_with("#?RGBE")) return "hdr";
-    return "tga";
+    return starts_with("8BPS") ? "psd" : "pnm";
 }
 
-// stb reads past the end of a memory buffer as zeros (BMP, TGA, GIF) or leaves the pixels it
-// could not read uninitialised (PNM) and still reports success. Feeding it through callbacks
+// stb reads past the end of a memory buffer as zeros (PSD) or leaves the pixels it could
+// not read uninitialised (PNM) and still reports success. Feeding it through callbacks
 // lets us see every attempt to read beyond the data, which is what truncation looks like.
 class TruncationWatch {
 public:
@@ -100,10 +101,8 @@ parcrop_status status_for_stb_reason(const char* reason) {
     if (reason_is(reason, "too large")) return PARCROP_E_IMAGE_TOO_LARGE;
     // Valid files of variants stb does not implement.
     static const char* const kUnsupported[] = {
-        "BMP RLE",          "BMP JPEG/PNG",          "unknown BMP",
-        "wrong version",    "wrong channel count",   "unsupported bit depth",
-        "wrong color format", "bad compression",     "unsupported format",
-        "unsupported data layout", "max value > 65535", "bad format",
+        "wrong version",      "wrong channel count", "unsupported bit depth",
+        "wrong color format", "bad compression",     "max value > 65535",
     };
     for (const char* unsupported : kUnsupported) {
         if (reason_is(reason, unsupported)) return PARCROP_E_UNSUPPORTED;
@@ -119,35 +118,17 @@ Status stb_failure(const char* format, bool read_past_end, const char* reason) {
                   std::string(format) + ": " + (reason != nullptr ? reason : "decoding failed"));
 }
 
-uint32_t little_endian_32(const uint8_t* bytes) {
-    return uint32_t{bytes[0]} | uint32_t{bytes[1]} << 8 | uint32_t{bytes[2]} << 16 |
-           uint32_t{bytes[3]} << 24;
-}
 uint32_t big_endian_16(const uint8_t* bytes) { return uint32_t{bytes[0]} << 8 | bytes[1]; }
 
-// When stbi_info fails, every other loader is tried and the specific reason ("BMP RLE") is
-// replaced by "unknown image type". A valid file of a variant stb does not implement must
-// still say unsupported, so the variant fields that stb refuses are checked here.
+// When stbi_info fails, every other loader is tried and the specific reason is replaced by
+// "unknown image type". A valid file of a variant stb does not implement must still say
+// unsupported, so the PSD fields that stb refuses are checked here.
 bool is_unsupported_variant(const char* format, ByteSpan data) {
+    if (std::strcmp(format, "psd") != 0 || data.size < 26) return false;
     const uint8_t* bytes = data.data;
-    if (std::strcmp(format, "bmp") == 0 && data.size >= 18) {
-        const uint32_t header_size = little_endian_32(bytes + 14);
-        if (header_size != 12 && header_size != 40 && header_size != 56 && header_size != 108 &&
-            header_size != 124) {
-            return true;
-        }
-        if (header_size != 12 && data.size >= 34) {
-            const uint32_t compression = little_endian_32(bytes + 30);
-            return compression == 1 || compression == 2 || compression >= 4;  // RLE, JPEG, PNG
-        }
-        return false;
-    }
-    if (std::strcmp(format, "psd") == 0 && data.size >= 26) {
-        const uint32_t version = big_endian_16(bytes + 4), channels = big_endian_16(bytes + 12);
-        const uint32_t depth = big_endian_16(bytes + 22), color_mode = big_endian_16(bytes + 24);
-        return version != 1 || channels > 16 || (depth != 8 && depth != 16) || color_mode != 3;
-    }
-    return false;
+    const uint32_t version = big_endian_16(bytes + 4), channels = big_endian_16(bytes + 12);
+    const uint32_t depth = big_endian_16(bytes + 22), color_mode = big_endian_16(bytes + 24);
+    return version != 1 || channels > 16 || (depth != 8 && depth != 16) || color_mode != 3;
 }
 
 // stb 2.27 reads the width, height and maximum value of a PNM header into an int with no
@@ -196,9 +177,7 @@ WholeImageCost whole_image_cost(const char* format, ByteSpan data, uint32_t widt
                                 bool sixteen_bit) {
     const uint64_t pixels = uint64_t{width} * height;
     WholeImageCost cost;
-    if (std::strcmp(format, "gif") == 0) {
-        cost.buffer_bytes = 9 * pixels;  // RGBA frame, RGBA background, one history byte
-    } else if (std::strcmp(format, "pnm") == 0) {
+    if (std::strcmp(format, "pnm") == 0) {
         const uint64_t samples = pixels * (data.data[1] == '6' ? 3 : 1) * (sixteen_bit ? 2 : 1);
         cost.least_data_bytes = samples;
         cost.buffer_bytes = samples;

@@ -1,6 +1,6 @@
-// Every format stb_image reads that has no dedicated decoder: BMP, TGA, GIF (first frame),
-// PSD (the composite image), PNM (P5/P6) and Radiance HDR (mapped to 8 bits as stbi_load
-// does). stb decodes whole images, so decode holds the full image once, then hands out the
+// PSD (the composite image) and PNM (P5/P6) through stb_image, the formats without a
+// decoder of parcrop's own. stb decodes whole images, so decode checks the header's claim
+// against the data and max_decode_memory, holds the full image once, then hands out the
 // requested rows and columns.
 #pragma once
 
@@ -14,8 +14,7 @@ namespace parcrop {
 // read_header. Returns nullptr only when memory runs out.
 std::unique_ptr<Decoder> make_stb_decoder(ByteSpan data, const Limits& limits);
 
-// Whether stb_image can read the header of `data`. The format sniffer's last resort: TGA
-// has no magic bytes, so only a trial parse recognises it.
+// Whether stb_image can read the header of `data`: the format sniffer's last resort.
 bool stb_recognizes(ByteSpan data);
 
 }  // namespace parcrop
