@@ -109,11 +109,11 @@ typedef struct parcrop_options {
     uint32_t max_height;    /* tallest image accepted, pixels [65535] */
     uint64_t max_pixels;    /* largest width * height accepted [178956970, Pillow's bomb limit] */
     uint64_t max_file_size; /* largest encoded input accepted, bytes [1 GiB] */
-    /* Memory one item's decoder may hold beyond rows of the crop, in bytes [512 MiB].
-     * Only decoders that need a whole image or band use it: GIF, PSD and PNM (stb_image
-     * decodes them whole), interlaced PNG (the crop's band), progressive and multi-scan
-     * JPEG (every coefficient of the image), run-length BMP and TGA stored bottom-up
-     * (the crop's region). Going over it gives PARCROP_E_DECODE_MEMORY before the
+    /* Memory one item's decoder may hold beyond a row of the crop, in bytes [256 MiB].
+     * Only what cannot stream rows uses it: PSD and PNM (decoded whole), progressive and
+     * multi-scan JPEG (every coefficient of the image), interlaced PNG (the crop's band),
+     * interlaced GIF and bottom-up run-length TGA (the crop's rows), run-length BMP (an
+     * index of the crop's rows). Going over it gives PARCROP_E_DECODE_MEMORY before the
      * memory is allocated. */
     uint64_t max_decode_memory;
 } parcrop_options;

@@ -13,8 +13,8 @@ int main(void) {
         PARCROP_E_INVALID_OPTION, PARCROP_E_FILE_NOT_FOUND, PARCROP_E_FILE_UNREADABLE,
         PARCROP_E_NOT_A_FILE, PARCROP_E_EMPTY_INPUT, PARCROP_E_UNKNOWN_FORMAT, PARCROP_E_TRUNCATED,
         PARCROP_E_CORRUPT, PARCROP_E_UNSUPPORTED, PARCROP_E_FILE_TOO_LARGE,
-        PARCROP_E_IMAGE_TOO_LARGE, PARCROP_E_TOO_MANY_PIXELS, PARCROP_E_OUT_OF_MEMORY,
-        PARCROP_E_INTERNAL};
+        PARCROP_E_IMAGE_TOO_LARGE, PARCROP_E_TOO_MANY_PIXELS, PARCROP_E_DECODE_MEMORY,
+        PARCROP_E_DECODE_WORK, PARCROP_E_OUT_OF_MEMORY, PARCROP_E_INTERNAL};
     const char* unknown = parcrop_strerror((parcrop_status)12345);
     size_t i;
     for (i = 0; i < sizeof codes / sizeof codes[0]; ++i) {
@@ -33,6 +33,12 @@ int main(void) {
         if (parcrop_context_create(&options, &context) != PARCROP_OK || context == NULL) return 1;
         parcrop_context_destroy(context);
         parcrop_context_destroy(NULL);
+        options.max_decode_memory = 0;
+        if (parcrop_context_create(&options, &context) != PARCROP_E_INVALID_OPTION || context != NULL) return 1;
+        /* A caller built against 0.1's header passes the struct without max_decode_memory. */
+        options.struct_size = offsetof(parcrop_options, max_decode_memory);
+        if (parcrop_context_create(&options, &context) != PARCROP_OK || context == NULL) return 1;
+        parcrop_context_destroy(context);
         options.struct_size = 1;
         if (parcrop_context_create(&options, &context) != PARCROP_E_STRUCT_SIZE || context != NULL) return 1;
     }

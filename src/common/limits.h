@@ -14,7 +14,7 @@ struct Limits {
     uint64_t max_pixels = 178956970;  // Pillow's decompression-bomb error threshold
     uint64_t max_file_size = uint64_t{1} << 30;
     // What a decoder that must hold a whole image, band or region may allocate for it.
-    uint64_t max_decode_memory = uint64_t{512} << 20;
+    uint64_t max_decode_memory = uint64_t{256} << 20;
 };
 
 // PARCROP_E_IMAGE_TOO_LARGE / PARCROP_E_TOO_MANY_PIXELS / PARCROP_E_CORRUPT (zero size).

@@ -137,6 +137,27 @@ def test_limits_of_a_cropper(files, rng, tmp_path):
         assert info.value.failures[0][:2] == (1, Status.FILE_TOO_LARGE)
 
 
+def test_max_decode_memory_bounds_whole_image_decoders(rng, tmp_path):
+    # A progressive JPEG keeps every coefficient: 128 bytes per 8x8 block of each
+    # component, here 3 full-resolution components (4:4:4) of 16 x 12 blocks.
+    progressive = str(tmp_path / "progressive.jpg")
+    (tmp_path / "progressive.jpg").write_bytes(
+        encode(smooth(rng, 128, 96, 3), "JPEG", quality=90, progressive=True, subsampling=0))
+    baseline = str(tmp_path / "baseline.jpg")
+    (tmp_path / "baseline.jpg").write_bytes(encode(smooth(rng, 128, 96, 3), "JPEG", quality=90))
+    coefficients = 3 * 16 * 12 * 128
+    boxes = [[0, 0, 16, 16]] * 2
+    with parcrop.Cropper(max_decode_memory=coefficients - 1) as cropper:
+        with pytest.raises(parcrop.LimitError) as info:
+            cropper.crop_boxes([baseline, progressive], boxes, 4)
+        assert [failure[:2] for failure in info.value.failures] == [(1, Status.DECODE_MEMORY)]
+        assert "max_decode_memory" in info.value.failures[0][2]
+    with parcrop.Cropper(max_decode_memory=coefficients) as cropper:
+        assert cropper.crop_boxes([baseline, progressive], boxes, 4, errors="status")[1].tolist() == [0, 0]
+    with pytest.raises(ValueError):
+        parcrop.Cropper(max_decode_memory=0)
+
+
 # ------------------------------------------------------------------ out=
 
 def test_out_is_written_in_place(files):

@@ -250,6 +250,10 @@ class Cropper:
         max_pixels: the largest width * height accepted (None: 178956970, Pillow's
             decompression-bomb limit).
         max_file_size: the largest encoded input accepted, in bytes (None: 1 GiB).
+        max_decode_memory: what one item's decoder may hold beyond a row of its crop,
+            in bytes (None: 256 MiB). Only what cannot stream rows uses it: PSD and PNM,
+            progressive JPEG, interlaced PNG and GIF, run-length BMP and TGA; over it, the
+            item fails with ``Status.DECODE_MEMORY``.
 
     An image over a limit fails with a 3xx status instead of being decoded.
 
@@ -271,8 +275,10 @@ class Cropper:
 
     def __init__(self, num_threads: int = 0, max_width: Optional[int] = None,
                  max_height: Optional[int] = None, max_pixels: Optional[int] = None,
-                 max_file_size: Optional[int] = None) -> None:
-        self._settings = (num_threads, max_width, max_height, max_pixels, max_file_size)
+                 max_file_size: Optional[int] = None,
+                 max_decode_memory: Optional[int] = None) -> None:
+        self._settings = (num_threads, max_width, max_height, max_pixels, max_file_size,
+                          max_decode_memory)
         self._ctx: Any = None
         self._lock = threading.Lock()
         self._active = 0
@@ -289,6 +295,9 @@ class Cropper:
             options.max_pixels = _int_arg("max_pixels", max_pixels, 1, _UINT64_MAX)
         if max_file_size is not None:
             options.max_file_size = _int_arg("max_file_size", max_file_size, 1, _UINT64_MAX)
+        if max_decode_memory is not None:
+            options.max_decode_memory = _int_arg("max_decode_memory", max_decode_memory, 1,
+                                                 _UINT64_MAX)
         context = ffi.new("parcrop_context**")
         status = lib.parcrop_context_create(options, context)
         if status != lib.PARCROP_OK:

@@ -43,6 +43,8 @@ typedef enum parcrop_status {
     PARCROP_E_FILE_TOO_LARGE = 300,
     PARCROP_E_IMAGE_TOO_LARGE = 301,
     PARCROP_E_TOO_MANY_PIXELS = 302,
+    PARCROP_E_DECODE_MEMORY = 303,
+    PARCROP_E_DECODE_WORK = 304,
 
     PARCROP_E_OUT_OF_MEMORY = 400,
 
@@ -61,6 +63,7 @@ typedef struct parcrop_options {
     uint32_t max_height;
     uint64_t max_pixels;
     uint64_t max_file_size;
+    uint64_t max_decode_memory;
 } parcrop_options;
 
 void parcrop_options_init(parcrop_options* options);

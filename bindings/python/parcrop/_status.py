@@ -40,6 +40,8 @@ class Status(enum.IntEnum):
     FILE_TOO_LARGE = 300
     IMAGE_TOO_LARGE = 301
     TOO_MANY_PIXELS = 302
+    DECODE_MEMORY = 303
+    DECODE_WORK = 304
 
     OUT_OF_MEMORY = 400
 
