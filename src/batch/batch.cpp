@@ -110,8 +110,7 @@ public:
         Status status = load(job_.sources[items.front()], file_buffer, &bytes);
         std::unique_ptr<Decoder> decoder;
         ImageHeader header;
-        if (status.is_ok()) status = make_decoder(bytes, limits_, &decoder);
-        if (status.is_ok()) status = decoder->read_header(&header);
+        if (status.is_ok()) status = open_decoder(bytes, &decoder, &header);
         if (!status.is_ok()) {
             for (const size_t i : items) fail(i, status);
             return;
@@ -132,10 +131,7 @@ public:
         bool first_decode = true;
         for (auto& [denom, planned] : by_scale) {
             Status decoded;
-            if (!first_decode) {
-                decoded = make_decoder(bytes, limits_, &decoder);
-                if (decoded.is_ok()) decoded = decoder->read_header(&header);
-            }
+            if (!first_decode) decoded = open_decoder(bytes, &decoder, &header);
             first_decode = false;
             if (decoded.is_ok()) decoded = decode_items(*decoder, denom, planned);
             if (decoded.is_ok()) continue;
@@ -189,11 +185,16 @@ private:
         return check_box(*box, header.width, header.height);
     }
 
+    // Every decode needs a decoder of its own: decode() may be called once.
+    Status open_decoder(ByteSpan bytes, std::unique_ptr<Decoder>* decoder, ImageHeader* header) const {
+        PARCROP_RETURN_IF_ERROR(make_decoder(bytes, limits_, decoder));
+        return (*decoder)->read_header(header);
+    }
+
     void decode_alone(ByteSpan bytes, uint32_t denom, const PlannedItem& item) {
         std::unique_ptr<Decoder> decoder;
         ImageHeader header;
-        Status status = make_decoder(bytes, limits_, &decoder);
-        if (status.is_ok()) status = decoder->read_header(&header);
+        Status status = open_decoder(bytes, &decoder, &header);
         if (status.is_ok()) status = decode_items(*decoder, denom, {item});
         if (!status.is_ok()) fail(item.index, status);
     }
