@@ -27,7 +27,8 @@
 # Environment:
 #   PARCROP_SANITIZE_STEPS   steps to run, space- or comma-separated [asan tsan fuzz]
 #   PARCROP_FUZZ_SECONDS     libFuzzer time per target, seconds [60]
-#   PARCROP_FUZZ_RSS_MB      libFuzzer -rss_limit_mb [2048]
+#   PARCROP_FUZZ_RSS_MB      libFuzzer -rss_limit_mb, also its largest malloc [1024]
+#   PARCROP_FUZZ_TIMEOUT     libFuzzer -timeout: seconds one input may take [5]
 #   PARCROP_JOBS             parallel build jobs [nproc]
 #   PARCROP_TEST_TIMEOUT     CTest timeout per test, seconds [900]
 #   PARCROP_ASAN_EXCLUDE     CTest -E regex of tests to leave out of the asan step
@@ -42,7 +43,8 @@ ROOT=$PWD
 STEPS=${PARCROP_SANITIZE_STEPS:-asan tsan fuzz}
 STEPS=${STEPS//,/ }
 FUZZ_SECONDS=${PARCROP_FUZZ_SECONDS:-60}
-FUZZ_RSS_MB=${PARCROP_FUZZ_RSS_MB:-2048}
+FUZZ_RSS_MB=${PARCROP_FUZZ_RSS_MB:-1024}
+FUZZ_TIMEOUT=${PARCROP_FUZZ_TIMEOUT:-5}
 JOBS=${PARCROP_JOBS:-$(nproc)}
 TEST_TIMEOUT=${PARCROP_TEST_TIMEOUT:-900}
 FUZZ_TARGETS="decode_region batch"
@@ -149,7 +151,7 @@ if want fuzz; then
     log "fuzz: $t: every crasher in tests/crashers/$t"
     mapfile -t crashers < <(find "tests/crashers/$t" -maxdepth 1 -type f ! -name '.*' | sort)
     if ((${#crashers[@]})); then
-      "$binary" -rss_limit_mb="$FUZZ_RSS_MB" -timeout=30 "${crashers[@]}" >"build-fuzz/crashers_$t.log" 2>&1 ||
+      "$binary" -rss_limit_mb="$FUZZ_RSS_MB" -timeout="$FUZZ_TIMEOUT" "${crashers[@]}" >"build-fuzz/crashers_$t.log" 2>&1 ||
         { tail -n 40 "build-fuzz/crashers_$t.log"; echo "sanitize.sh: a crasher of $t fails again" >&2; failed=1; }
     fi
 
@@ -161,7 +163,7 @@ if want fuzz; then
     # The new corpus directory comes first (new inputs go there); the seeds are read only.
     # timeout: a hard stop should libFuzzer itself hang past its own limit.
     timeout --signal=KILL $((FUZZ_SECONDS + 300)) "$binary" \
-      -max_total_time="$FUZZ_SECONDS" -rss_limit_mb="$FUZZ_RSS_MB" -timeout=30 -max_len=65536 \
+      -max_total_time="$FUZZ_SECONDS" -rss_limit_mb="$FUZZ_RSS_MB" -timeout="$FUZZ_TIMEOUT" -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "build-fuzz/seed_corpus/$t" \
       >"build-fuzz/fuzz_$t.log" 2>&1 || status=$?
     grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb' "build-fuzz/fuzz_$t.log" || true

@@ -88,7 +88,7 @@ long find_png_chunk(const std::vector<uint8_t>& png, const char* type, int nth =
 // Recomputes the CRC of the chunk whose length field is at `offset`.
 void fix_png_chunk_crc(std::vector<uint8_t>* png, long offset);
 
-// ----- formats read through stb_image -----
+// ----- BMP, TGA, PNM, PSD, GIF, HDR -----
 
 std::vector<uint8_t> encode_bmp(const Pixels& rgb_or_rgba);  // stb_image_write, 24/32 bpp
 std::vector<uint8_t> encode_tga_rle(const Pixels& image);    // stb_image_write, RLE

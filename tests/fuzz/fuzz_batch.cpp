@@ -22,8 +22,10 @@
 //  - a failed item's slot is all zero; bytes between rows and between items (the strides'
 //    padding) are never written; every output byte is read;
 //  - parcrop_last_* agree with the status array;
-//  - every item that succeeded in the batch succeeds alone with the same bytes: sharing a
-//    source with other items never changes an item's pixels.
+//  - every item gives alone, in a batch of its own, the status and bytes it gave in the
+//    batch: sharing a source with other items changes neither its pixels nor whether it
+//    fails (a crop above the damage of a cut file succeeds however many crops below it
+//    the batch holds).
 #include <cstring>
 #include <string>
 #include <vector>
@@ -184,6 +186,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.max_height = 1u << 14;
     options.max_pixels = (limit_choice & 1) ? 4096 : uint64_t{1} << 22;
     options.max_file_size = uint64_t{1} << 24;
+    options.max_decode_memory = uint64_t{64} << 20;
     parcrop_context* context = nullptr;
     PARCROP_FUZZ_CHECK(parcrop_context_create(&options, &context) == PARCROP_OK && context != nullptr);
 
@@ -234,10 +237,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!is_row_byte[k]) PARCROP_FUZZ_CHECK(batch.out[k] == kSentinel);
     }
 
-    // Each successful item again, alone in its batch, packed.
+    // Each item again, alone in its batch, packed.
     if (count > 1) {
         for (size_t i = 0; i < count; ++i) {
-            if (batch.status[i] != PARCROP_OK) continue;
             Call alone = call;
             alone.params.row_stride = 0;
             alone.params.item_stride = 0;
@@ -245,6 +247,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             alone.boxes.assign(1, call.boxes[i]);
             alone.glimpse_list.assign(1, call.glimpse_list[i]);
             const Outcome single = run(context, alone, packed_item_bytes(p));
+            PARCROP_FUZZ_CHECK(single.status[0] == batch.status[i] || batch.status[i] == PARCROP_E_OUT_OF_MEMORY);
+            if (batch.status[i] != PARCROP_OK) continue;
             PARCROP_FUZZ_CHECK(single.result == PARCROP_OK);
             for (uint32_t r = 0; r < p.out_height; ++r) {
                 const uint8_t* in_batch = batch.out.data() + i * item_stride + r * row_stride;

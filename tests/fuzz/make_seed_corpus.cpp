@@ -2,7 +2,8 @@
 // describe, from the encoders the unit tests use (tests/image_fixtures.*,
 // tests/jpeg_fixtures.*): JPEG of every subsampling, progressive, restart intervals,
 // arithmetic coding, gray and CMYK; PNG of every color type and depth, with tRNS and
-// Adam7; BMP, TGA (RLE and raw), PNM (8 and 16 bits), PSD (raw and PackBits), GIF, HDR.
+// Adam7; BMP, TGA (RLE and raw), PNM (8 and 16 bits), PSD (raw and PackBits), GIF, HDR;
+// and the hostile files of tests/hostile_images.h.
 //
 //   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*
 //
@@ -14,12 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "hostile_images.h"
 #include "image_fixtures.h"
 #include "jpeg_fixtures.h"
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
 using namespace parcrop_test;
 
 struct Named {
@@ -122,6 +123,20 @@ std::vector<Named> images() {
     all.push_back({"gif", make_gif(23, 17, 10, -1).bytes});
     all.push_back({"gif_transparent", make_gif(23, 17, 11, 7).bytes});
     all.push_back({"hdr", make_hdr(23, 17, 12).bytes});
+    // Hostile files: run-length HDR rows that stall, palettes that do not cover their
+    // indices or overlap the headers, and headers of every format claiming more pixels
+    // than the data holds (within the fuzz targets' limits, so they reach the decoders).
+    all.push_back({"hdr_rle_zero_count", hdr_rle_zero_count(16)});
+    all.push_back({"hdr_rle_cut_inside_run", hdr_rle_cut_inside_run(16)});
+    for (const uint32_t entries : {1u, 2u, 16u, 255u}) {
+        all.push_back({"bmp_palette_" + std::to_string(entries), bmp_palette_indices(23, 17, entries)});
+    }
+    all.push_back({"bmp_palette_inside_headers", bmp_palette_indices(23, 17, 4, 40)});
+    for (HostileFile& file : files_claiming(2048, 2048)) {
+        std::string name = "claims_" + file.name;
+        for (char& c : name) if (c == '-') c = '_';
+        all.push_back({name, std::move(file.bytes)});
+    }
     return all;
 }
 

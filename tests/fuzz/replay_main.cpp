@@ -1,7 +1,8 @@
 // A main() for the fuzz targets without libFuzzer: runs LLVMFuzzerTestOneInput on every
 // file named on the command line (directories: every regular file in them, sorted), so
 // that tests/crashers/ and the seed corpus are replayed by CTest in any build, with gcc
-// or clang, with or without sanitizers. An input that breaks an invariant aborts.
+// or clang, with or without sanitizers. An input that breaks an invariant, or runs past
+// its time bound, aborts.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -11,9 +12,32 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A hang must fail the test, not stall CI: every input gets this long, even under the
+// sanitizers (the slowest seed takes well under a second there).
+constexpr unsigned kSecondsPerInput = 20;
+char current_input[4096];
+
+void on_alarm(int) {
+    static const char kPrefix[] = "replay: an input ran longer than its time bound (a hang?): ";
+    ssize_t ignored = write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1);
+    ignored = write(STDERR_FILENO, current_input, std::strlen(current_input));
+    ignored = write(STDERR_FILENO, "\n", 1);
+    (void)ignored;
+    abort();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     std::vector<fs::path> files;
@@ -44,7 +68,11 @@ int main(int argc, char** argv) {
             return 2;
         }
         std::fprintf(stderr, "replay: %s (%zu bytes)\n", file.c_str(), bytes.size());
+        std::snprintf(current_input, sizeof current_input, "%s", file.c_str());
+        signal(SIGALRM, on_alarm);
+        alarm(kSecondsPerInput);
         LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+        alarm(0);
     }
     std::printf("replayed %zu inputs without a failure\n", files.size());
     return 0;

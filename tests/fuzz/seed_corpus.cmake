@@ -5,6 +5,7 @@ if(NOT TARGET parcrop_make_seed_corpus)
   set(_parcrop_tests_dir ${PROJECT_SOURCE_DIR}/tests)
   add_executable(parcrop_make_seed_corpus
     ${_parcrop_tests_dir}/fuzz/make_seed_corpus.cpp
+    ${_parcrop_tests_dir}/hostile_images.cpp
     ${_parcrop_tests_dir}/image_fixtures.cpp
     ${_parcrop_tests_dir}/jpeg_fixtures.cpp)
   target_include_directories(parcrop_make_seed_corpus PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/include
