@@ -12,6 +12,7 @@
 
 #include "decode/bmp_decoder.h"
 #include "decode/bmp_rle.h"
+#include "decode_outcome.h"
 #include "image_fixtures.h"
 #include "stb_reference.h"
 
@@ -22,39 +23,11 @@ namespace {
 
 // ----- decoding -----
 
-struct Outcome {
-    Status status;
-    ImageHeader header;
-    RecordingSink sink{0};
-};
+using Outcome = DecodeOutcome;
 
 Outcome decode_bmp(const std::vector<uint8_t>& bytes, uint32_t x0, uint32_t x1, const std::vector<uint32_t>& rows,
                    uint32_t channels, const Limits& limits = Limits()) {
-    Outcome outcome;
-    outcome.sink = RecordingSink(size_t{x1 - x0} * channels);
-    std::unique_ptr<Decoder> decoder = make_bmp_decoder({bytes.data(), bytes.size()}, limits);
-    REQUIRE(decoder);
-    outcome.status = decoder->read_header(&outcome.header);
-    if (!outcome.status.is_ok()) return outcome;
-    DecodeRequest request;
-    request.x0 = x0;
-    request.x1 = x1;
-    request.rows = &rows;
-    request.channels = channels;
-    outcome.status = decoder->decode(request, outcome.sink);
-    return outcome;
-}
-
-std::vector<uint32_t> all_rows(uint32_t height) {
-    std::vector<uint32_t> rows(height);
-    std::iota(rows.begin(), rows.end(), 0);
-    return rows;
-}
-
-std::vector<uint32_t> row_range(uint32_t first, uint32_t end) {
-    std::vector<uint32_t> rows(end - first);
-    std::iota(rows.begin(), rows.end(), first);
-    return rows;
+    return decode_with(make_bmp_decoder, bytes, x0, x1, rows, channels, limits);
 }
 
 int worst_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {

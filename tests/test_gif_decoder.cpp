@@ -16,6 +16,7 @@
 #include <set>
 
 #include "decode/gif_decoder.h"
+#include "decode_outcome.h"
 #include "image_fixtures.h"
 #include "stb_reference.h"
 
@@ -308,33 +309,11 @@ GifFile plain_gif(uint32_t width, uint32_t height, size_t table_entries, uint32_
 
 // ----- decoding -----
 
-struct Outcome {
-    Status status;
-    ImageHeader header;
-    RecordingSink sink{0};
-};
+using Outcome = DecodeOutcome;
 
 Outcome decode_gif(const std::vector<uint8_t>& bytes, uint32_t x0, uint32_t x1, const std::vector<uint32_t>& rows,
                    uint32_t channels, const Limits& limits = Limits()) {
-    Outcome outcome;
-    outcome.sink = RecordingSink(size_t{x1 - x0} * channels);
-    std::unique_ptr<Decoder> decoder = make_gif_decoder({bytes.data(), bytes.size()}, limits);
-    REQUIRE(decoder);
-    outcome.status = decoder->read_header(&outcome.header);
-    if (!outcome.status.is_ok()) return outcome;
-    DecodeRequest request;
-    request.x0 = x0;
-    request.x1 = x1;
-    request.rows = &rows;
-    request.channels = channels;
-    outcome.status = decoder->decode(request, outcome.sink);
-    return outcome;
-}
-
-std::vector<uint32_t> all_rows(uint32_t height) {
-    std::vector<uint32_t> rows(height);
-    std::iota(rows.begin(), rows.end(), 0);
-    return rows;
+    return decode_with(make_gif_decoder, bytes, x0, x1, rows, channels, limits);
 }
 
 // The whole image and crops (an odd one touching the right edge, one column, single

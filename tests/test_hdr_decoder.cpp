@@ -10,6 +10,7 @@
 #include <string>
 
 #include "decode/hdr_decoder.h"
+#include "decode_outcome.h"
 #include "image_fixtures.h"
 #include "stb_reference.h"
 
@@ -18,37 +19,15 @@ using namespace parcrop_test;
 
 namespace {
 
-struct Outcome {
-    Status status;
-    ImageHeader header;
-    RecordingSink sink{0};
-};
+using Outcome = DecodeOutcome;
 
 Outcome decode_hdr(const std::vector<uint8_t>& bytes, uint32_t x0, uint32_t x1, const std::vector<uint32_t>& rows,
                    uint32_t channels, const Limits& limits = Limits()) {
-    Outcome outcome;
-    outcome.sink = RecordingSink(size_t{x1 - x0} * channels);
-    std::unique_ptr<Decoder> decoder = make_hdr_decoder({bytes.data(), bytes.size()}, limits);
-    REQUIRE(decoder);
-    outcome.status = decoder->read_header(&outcome.header);
-    if (!outcome.status.is_ok()) return outcome;
-    DecodeRequest request;
-    request.x0 = x0;
-    request.x1 = x1;
-    request.rows = &rows;
-    request.channels = channels;
-    outcome.status = decoder->decode(request, outcome.sink);
-    return outcome;
+    return decode_with(make_hdr_decoder, bytes, x0, x1, rows, channels, limits);
 }
 
 parcrop_status status_of(const std::vector<uint8_t>& bytes, uint32_t row = 0) {
     return decode_hdr(bytes, 0, 1, {row}, 3).status.code();
-}
-
-std::vector<uint32_t> row_range(uint32_t first, uint32_t end) {
-    std::vector<uint32_t> rows(end - first);
-    std::iota(rows.begin(), rows.end(), first);
-    return rows;
 }
 
 // The whole image, an odd crop touching the right edge and one pixel, at 1, 3 and 4
