@@ -60,7 +60,7 @@ TEST_CASE("a progressive JPEG with hundreds of scans is refused for its work, no
     CHECK(crop.seconds < kMaxSeconds);
 }
 
-TEST_CASE("run-length HDR rows that never advance fail instead of hanging", "[untrusted][hdr]") {
+TEST_CASE("run-length HDR rows that never advance fail instead of hanging", "[untrusted][bombs][hdr]") {
     for (const uint32_t width : {8u, 100u, 32767u}) {
         INFO("width " << width);
         const IsolatedCrop zero = crop_in_child(hdr_rle_zero_count(width), {0, 0, 4, 4}, 10 * kMaxSeconds);
