@@ -85,7 +85,7 @@ typedef int parcrop_filter;
 typedef int parcrop_decode_mode;
 typedef struct parcrop_options {
     size_t struct_size; uint32_t num_threads; uint32_t max_width; uint32_t max_height;
-    uint64_t max_pixels; uint64_t max_file_size;
+    uint64_t max_pixels; uint64_t max_file_size; uint64_t max_decode_memory;
 } parcrop_options;
 typedef struct parcrop_context parcrop_context;
 typedef struct parcrop_source { const char* path; const uint8_t* data; size_t size; } parcrop_source;

@@ -101,7 +101,12 @@ PARCROP_API const char* parcrop_strerror(parcrop_status status);
 PARCROP_API uint32_t parcrop_version(void);
 PARCROP_API const char* parcrop_version_string(void);
 
-/* Context options. Fill with parcrop_options_init(), then change what you need. */
+/* Context options. Fill with parcrop_options_init(), then change what you need.
+ * Fields are only ever added at the end, and parcrop_context_create accepts the struct
+ * of any earlier release by its struct_size (missing fields take their defaults); but
+ * parcrop_options_init writes the whole struct of the library's release, so a program
+ * must allocate the struct of the header it calls it with (0.1 had no
+ * max_decode_memory: rebuild against this header, or fill the struct yourself). */
 typedef struct parcrop_options {
     size_t struct_size;     /* sizeof(parcrop_options), set by parcrop_options_init */
     uint32_t num_threads;   /* worker threads for a batch; 0 = all cores [0] */
