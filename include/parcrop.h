@@ -185,6 +185,24 @@ typedef enum parcrop_decode_mode {
 /* Flags for parcrop_crop_params.flags. */
 #define PARCROP_FLAG_NORMALIZED_BOXES 1u /* box coordinates are fractions of the image size */
 
+/* Flips of an item's output, for parcrop_crop_params.flip and .item_flip. */
+#define PARCROP_FLIP_HORIZONTAL 1u /* columns right to left: np.flip(crop, axis=1) */
+#define PARCROP_FLIP_VERTICAL 2u   /* rows bottom to top: np.flip(crop, axis=0) */
+
+/* What a box that reaches outside its image gives. Non-finite and empty boxes are
+ * PARCROP_E_INVALID_BOX whatever the policy. */
+typedef enum parcrop_out_of_bounds {
+    /* PARCROP_E_INVALID_BOX, as before the policy existed. */
+    PARCROP_OUT_OF_BOUNDS_ERROR = 0,
+    /* The image is taken to be surrounded by parcrop_crop_params.fill: the crop is
+     * Pillow's img.crop(box).resize(...) of an image padded with the fill, and a box
+     * wholly outside gives the fill. */
+    PARCROP_OUT_OF_BOUNDS_PAD = 1,
+    /* The box is moved inside the image, keeping its size; on an axis where it is
+     * larger than the image it becomes the image's whole side. */
+    PARCROP_OUT_OF_BOUNDS_CLAMP = 2
+} parcrop_out_of_bounds;
+
 /* What a batch produces and where. Fill with parcrop_crop_params_init(), which sets
  * a 32x32 RGB output, the default filter and mode, packed strides. */
 typedef struct parcrop_crop_params {
@@ -197,6 +215,11 @@ typedef struct parcrop_crop_params {
     uint32_t flags;             /* PARCROP_FLAG_* [0] */
     size_t item_stride;         /* bytes from one crop to the next; 0 = packed [0] */
     size_t row_stride;          /* bytes from one row to the next; 0 = packed [0] */
+    /* Added in 0.2; a struct of 0.1's size is accepted with these at their defaults. */
+    uint32_t flip;              /* PARCROP_FLIP_* bits for every item [0] */
+    const uint8_t* item_flip;   /* NULL, or one PARCROP_FLIP_* set per item, OR-ed with flip [NULL] */
+    parcrop_out_of_bounds out_of_bounds; /* [PARCROP_OUT_OF_BOUNDS_ERROR] */
+    uint8_t fill[4];            /* the padding's value of each output channel (first out_channels) [0] */
 } parcrop_crop_params;
 
 PARCROP_API void parcrop_crop_params_init(parcrop_crop_params* params);

@@ -3,7 +3,9 @@
 // shared sources, strides, limits and argument errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -394,6 +396,17 @@ TEST_CASE("invalid calls are refused whole and write nothing", "[api][arguments]
     p = params_for(8, 8, 3, PARCROP_FILTER_NEAREST);
     p.struct_size = 3;
     CHECK(call(p) == PARCROP_E_STRUCT_SIZE);
+    p = params_for(8, 8, 3, PARCROP_FILTER_NEAREST);
+    p.flip = 4;
+    CHECK(call(p) == PARCROP_E_INVALID_OPTION);
+    p = params_for(8, 8, 3, PARCROP_FILTER_NEAREST);
+    const uint8_t bad_flip = 8;
+    p.item_flip = &bad_flip;
+    CHECK(call(p) == PARCROP_E_INVALID_OPTION);
+    p = params_for(8, 8, 3, PARCROP_FILTER_NEAREST);
+    int policy = 3;
+    std::memcpy(&p.out_of_bounds, &policy, sizeof policy);
+    CHECK(call(p) == PARCROP_E_INVALID_OPTION);
     CHECK(std::all_of(out.begin(), out.end(), [](uint8_t v) { return v == 0x11; }));
 
     p = params_for(8, 8, 3, PARCROP_FILTER_NEAREST);
@@ -407,3 +420,48 @@ TEST_CASE("invalid calls are refused whole and write nothing", "[api][arguments]
     CHECK(parcrop_last_item_status(context.get(), 1000) == PARCROP_E_INVALID_OPTION);
     CHECK(std::string(parcrop_last_item_message(context.get(), 1000)).empty());
 }
+
+TEST_CASE("crop params of 0.1's size are accepted, with the later fields at their defaults", "[api][arguments]") {
+    const PngFixture png = make_png(PngVariant{kRgb, 8}, 40, 30, 3);
+    std::vector<parcrop_source> sources(1);
+    sources[0].data = png.bytes.data();
+    sources[0].size = png.bytes.size();
+    auto context = make_context(1);
+    parcrop_crop_params current = params_for(8, 8, 3, PARCROP_FILTER_BILINEAR);
+    const BatchResult want = run(context.get(), sources, {{2, 3, 30, 25}}, current);
+    REQUIRE(want.status == PARCROP_OK);
+    // What a 0.1 caller passes: its struct ends where flip begins, and whatever follows
+    // in memory is not its own.
+    parcrop_crop_params old = current;
+    old.struct_size = offsetof(parcrop_crop_params, flip);
+    old.flip = PARCROP_FLIP_HORIZONTAL;
+    old.out_of_bounds = PARCROP_OUT_OF_BOUNDS_PAD;
+    CHECK(run(context.get(), sources, {{2, 3, 30, 25}}, old).out == want.out);
+    CHECK(run(context.get(), sources, {{-2, 3, 30, 25}}, old).items[0] == PARCROP_E_INVALID_BOX);
+}
+
+TEST_CASE("flips reverse the output's rows and columns for every filter and mode", "[api][geometry]") {
+    const PngFixture png = make_png(PngVariant{kRgb, 8}, 97, 61, 8);
+    std::vector<parcrop_source> sources(1);
+    sources[0].data = png.bytes.data();
+    sources[0].size = png.bytes.size();
+    auto context = make_context(1);
+    const uint32_t h = 13, w = 17, c = 3;
+    for (const parcrop_filter filter : {PARCROP_FILTER_NEAREST, PARCROP_FILTER_BILINEAR, PARCROP_FILTER_LANCZOS3}) {
+        parcrop_crop_params params = params_for(h, w, c, filter);
+        const BatchResult plain = run(context.get(), sources, {{4.5f, 2, 90, 57}}, params);
+        REQUIRE(plain.status == PARCROP_OK);
+        params.flip = PARCROP_FLIP_HORIZONTAL | PARCROP_FLIP_VERTICAL;
+        const BatchResult flipped = run(context.get(), sources, {{4.5f, 2, 90, 57}}, params);
+        REQUIRE(flipped.status == PARCROP_OK);
+        for (uint32_t y = 0; y < h; ++y) {
+            for (uint32_t x = 0; x < w; ++x) {
+                INFO("filter " << filter << " at " << x << "," << y);
+                const uint8_t* a = &plain.out[(size_t{y} * w + x) * c];
+                const uint8_t* b = &flipped.out[(size_t{h - 1 - y} * w + (w - 1 - x)) * c];
+                CHECK(std::equal(a, a + c, b));
+            }
+        }
+    }
+}
+

@@ -70,13 +70,45 @@ parcrop_status output_shape(const parcrop_crop_params& params, size_t count, Out
     return PARCROP_OK;
 }
 
+// Flips, the out-of-bounds policy and the fill; returns PARCROP_E_INVALID_OPTION.
+parcrop_status output_geometry(const parcrop_crop_params& params, size_t count, BatchJob* job) {
+    constexpr uint32_t kAllFlips = PARCROP_FLIP_HORIZONTAL | PARCROP_FLIP_VERTICAL;
+    if ((params.flip & ~kAllFlips) != 0) return PARCROP_E_INVALID_OPTION;
+    if (params.item_flip != nullptr) {
+        for (size_t i = 0; i < count; ++i) {
+            if ((params.item_flip[i] & ~kAllFlips) != 0) return PARCROP_E_INVALID_OPTION;
+        }
+    }
+    switch (raw_value(params.out_of_bounds)) {
+        case PARCROP_OUT_OF_BOUNDS_ERROR: job->out_of_bounds = OutOfBounds::error; break;
+        case PARCROP_OUT_OF_BOUNDS_PAD: job->out_of_bounds = OutOfBounds::pad; break;
+        case PARCROP_OUT_OF_BOUNDS_CLAMP: job->out_of_bounds = OutOfBounds::clamp; break;
+        default: return PARCROP_E_INVALID_OPTION;
+    }
+    job->flip = params.flip;
+    job->item_flip = params.item_flip;
+    std::memcpy(job->fill, params.fill, sizeof job->fill);
+    return PARCROP_OK;
+}
+
 }  // namespace
 
 parcrop_status run_public_batch(parcrop_context* context, const parcrop_source* sources, size_t count,
                                 const BoxSource& boxes, const parcrop_crop_params* params, uint8_t* out,
                                 parcrop_status* item_status) {
     if (context == nullptr || params == nullptr) return PARCROP_E_NULL_ARGUMENT;
-    if (params->struct_size != sizeof(parcrop_crop_params)) return PARCROP_E_STRUCT_SIZE;
+    // 0.1's struct ends before flip; its callers get the defaults of the fields after it.
+    parcrop_crop_params full;
+    parcrop_crop_params_init(&full);
+    if (params->struct_size == sizeof(parcrop_crop_params)) {
+        full = *params;
+    } else if (params->struct_size == offsetof(parcrop_crop_params, flip)) {
+        std::memcpy(&full, params, offsetof(parcrop_crop_params, flip));
+        full.struct_size = sizeof(parcrop_crop_params);
+    } else {
+        return PARCROP_E_STRUCT_SIZE;
+    }
+    params = &full;
     if (count == 0) return PARCROP_OK;
     if (sources == nullptr || out == nullptr || item_status == nullptr ||
         (boxes.boxes == nullptr && boxes.glimpses == nullptr)) {
@@ -85,6 +117,8 @@ parcrop_status run_public_batch(parcrop_context* context, const parcrop_source* 
     BatchJob job;
     const parcrop_status shape_status = output_shape(*params, count, &job.shape);
     if (shape_status != PARCROP_OK) return shape_status;
+    const parcrop_status geometry_status = output_geometry(*params, count, &job);
+    if (geometry_status != PARCROP_OK) return geometry_status;
     job.sources = sources;
     job.count = count;
     job.box_source = boxes;

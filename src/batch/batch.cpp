@@ -15,29 +15,49 @@
 namespace parcrop {
 namespace {
 
-// One item's output slot, filled from the rows its source's decoder delivers.
+// One item's output slot, filled from the rows its source's decoder delivers. Where the
+// region reaches outside the image (padding), the rows and columns there are the fill,
+// resampled like image pixels so that the edge blends as Pillow's would.
 class ItemWriter {
 public:
-    ItemWriter(const CropPlan& plan, const OutputShape& shape, uint8_t* slot, uint32_t group_x0)
-        : plan_(plan), shape_(shape), slot_(slot),
-          column_offset_(size_t{plan.x0 - group_x0} * shape.channels),
+    ItemWriter(const CropPlan& plan, const OutputShape& shape, uint8_t* slot, uint32_t group_x0, const uint8_t* fill)
+        : plan_(plan), shape_(shape), slot_(slot), group_x0_(group_x0),
           row_bytes_(size_t{shape.width} * shape.channels) {
-        if (plan.filter != Filter::nearest) {
-            first_row_ = plan.taps_y.first.front();
-            const uint32_t last_row = plan.taps_y.first.back() + plan.taps_y.count.back();
-            intermediate_.resize(size_t{last_row - first_row_} * row_bytes_);
+        const uint32_t channels = shape.channels;
+        if (plan.padded()) {
+            padded_row_.resize(size_t{plan.region_width} * channels);
+            for (size_t i = 0; i < padded_row_.size(); i += channels) std::memcpy(&padded_row_[i], fill, channels);
+        }
+        if (plan.filter == Filter::nearest) {
+            if (plan.padded()) fill_nearest_rows_outside(fill);
+            return;
+        }
+        first_row_ = plan.taps_y.first.front();
+        const uint32_t last_row = plan.taps_y.first.back() + plan.taps_y.count.back();
+        intermediate_.resize(size_t{last_row - first_row_} * row_bytes_);
+        if (!plan.padded()) return;
+        // padded_row_ holds only the fill until the first image row arrives.
+        std::vector<uint8_t> fill_row(row_bytes_);
+        resample_row(padded_row_.data(), channels, plan.taps_x, fill_row.data());
+        for (uint32_t r = first_row_; r < last_row; ++r) {
+            if (!inside(r)) std::memcpy(intermediate_.data() + size_t{r - first_row_} * row_bytes_, fill_row.data(), row_bytes_);
         }
     }
 
     void row(uint32_t y, const uint8_t* group_row) {
-        if (y < plan_.y0 || y >= plan_.y1) return;
-        const uint32_t r = y - plan_.y0;
-        const uint8_t* pixels = group_row + column_offset_;
+        if (y < plan_.y0 || y >= plan_.y1 || plan_.x0 == plan_.x1) return;
+        const uint32_t r = static_cast<uint32_t>(int64_t{y} - plan_.region_y0);
+        const uint32_t channels = shape_.channels;
+        const uint8_t* pixels = group_row + size_t{plan_.x0 - group_x0_} * channels;
+        if (!padded_row_.empty()) {
+            std::memcpy(padded_row_.data() + static_cast<size_t>(plan_.x0 - plan_.region_x0) * channels, pixels,
+                        size_t{plan_.x1 - plan_.x0} * channels);
+            pixels = padded_row_.data();
+        }
         if (plan_.filter == Filter::nearest) {
             write_nearest(r, pixels);
         } else if (r >= first_row_ && size_t{r - first_row_} * row_bytes_ < intermediate_.size()) {
-            resample_row(pixels, shape_.channels, plan_.taps_x,
-                         intermediate_.data() + size_t{r - first_row_} * row_bytes_);
+            resample_row(pixels, channels, plan_.taps_x, intermediate_.data() + size_t{r - first_row_} * row_bytes_);
         }
     }
 
@@ -49,18 +69,35 @@ public:
             for (uint32_t k = 0; k < plan_.taps_y.count[o]; ++k) {
                 rows[k] = intermediate_.data() + size_t{plan_.taps_y.first[o] - first_row_ + k} * row_bytes_;
             }
-            resample_column(rows.data(), static_cast<uint32_t>(row_bytes_), plan_.taps_y, o,
-                            slot_ + o * shape_.row_stride);
+            resample_column(rows.data(), static_cast<uint32_t>(row_bytes_), plan_.taps_y, o, output_row(o));
         }
     }
 
 private:
+    // Whether region row r is an image row.
+    bool inside(uint32_t r) const {
+        const int64_t y = plan_.region_y0 + r;
+        return plan_.x0 != plan_.x1 && y >= plan_.y0 && y < plan_.y1;
+    }
+
+    uint8_t* output_row(uint32_t o) const {
+        return slot_ + size_t{plan_.flip_rows ? shape_.height - 1 - o : o} * shape_.row_stride;
+    }
+
+    void fill_nearest_rows_outside(const uint8_t* fill) {
+        for (uint32_t o = 0; o < shape_.height; ++o) {
+            if (inside(plan_.nearest_rows[o])) continue;
+            uint8_t* out = output_row(o);
+            for (size_t i = 0; i < row_bytes_; i += shape_.channels) std::memcpy(out + i, fill, shape_.channels);
+        }
+    }
+
     void write_nearest(uint32_t r, const uint8_t* pixels) {
         const uint32_t channels = shape_.channels;
         while (next_row_ < shape_.height && plan_.nearest_rows[next_row_] < r) ++next_row_;
         const uint8_t* first_written = nullptr;
         for (; next_row_ < shape_.height && plan_.nearest_rows[next_row_] == r; ++next_row_) {
-            uint8_t* out = slot_ + next_row_ * shape_.row_stride;
+            uint8_t* out = output_row(next_row_);
             if (first_written != nullptr) {
                 std::memcpy(out, first_written, row_bytes_);
                 continue;
@@ -76,11 +113,12 @@ private:
     const CropPlan& plan_;
     const OutputShape& shape_;
     uint8_t* slot_;
-    size_t column_offset_;
+    uint32_t group_x0_;
     size_t row_bytes_;
     uint32_t next_row_ = 0;
     uint32_t first_row_ = 0;
     std::vector<uint8_t> intermediate_;
+    std::vector<uint8_t> padded_row_;  // the region's columns: fill around the image's
 };
 
 class GroupSink final : public RowSink {
@@ -126,7 +164,9 @@ public:
                 continue;
             }
             const uint32_t denom = job_.exact ? 1 : choose_scale_denom(box, job_.shape, header.max_scale_denom);
-            by_scale[denom].push_back({i, plan_crop(box, header.width, header.height, denom, job_.shape, job_.filter)});
+            const uint32_t flip = job_.flip | (job_.item_flip != nullptr ? job_.item_flip[i] : 0u);
+            by_scale[denom].push_back({i, plan_crop(box, header.width, header.height, denom, job_.shape, job_.filter,
+                                                    flip, job_.out_of_bounds == OutOfBounds::pad)});
         }
         bool first_decode = true;
         for (auto& [denom, planned] : by_scale) {
@@ -182,7 +222,8 @@ private:
             box->y0 *= static_cast<float>(header.height);
             box->y1 *= static_cast<float>(header.height);
         }
-        return check_box(*box, header.width, header.height);
+        return apply_out_of_bounds(job_.out_of_bounds, header.width, header.height,
+                                   std::max(limits_.max_width, limits_.max_height), box);
     }
 
     // Every decode needs a decoder of its own: decode() may be called once.
@@ -203,26 +244,29 @@ private:
         DecodeRequest request;
         request.scale_denom = denom;
         request.channels = job_.shape.channels;
-        request.x0 = planned.front().plan.x0;
-        request.x1 = planned.front().plan.x1;
         std::vector<uint32_t> rows;
-        std::vector<std::unique_ptr<ItemWriter>> writers;
+        bool any_rows = false;
         for (const PlannedItem& item : planned) {
-            request.x0 = std::min(request.x0, item.plan.x0);
-            request.x1 = std::max(request.x1, item.plan.x1);
             const std::vector<uint32_t> item_rows = item.plan.needed_rows();
+            if (item_rows.empty()) continue;  // a padded box wholly outside the image
+            request.x0 = any_rows ? std::min(request.x0, item.plan.x0) : item.plan.x0;
+            request.x1 = any_rows ? std::max(request.x1, item.plan.x1) : item.plan.x1;
+            any_rows = true;
             std::vector<uint32_t> merged;
             std::set_union(rows.begin(), rows.end(), item_rows.begin(), item_rows.end(), std::back_inserter(merged));
             rows.swap(merged);
         }
+        std::vector<std::unique_ptr<ItemWriter>> writers;
         for (const PlannedItem& item : planned) {
             writers.push_back(std::make_unique<ItemWriter>(item.plan, job_.shape,
                                                            job_.out + item.index * job_.shape.item_stride,
-                                                           request.x0));
+                                                           request.x0, job_.fill));
         }
-        request.rows = &rows;
-        GroupSink sink(&writers);
-        PARCROP_RETURN_IF_ERROR(decoder.decode(request, sink));
+        if (any_rows) {
+            request.rows = &rows;
+            GroupSink sink(&writers);
+            PARCROP_RETURN_IF_ERROR(decoder.decode(request, sink));
+        }
         for (auto& writer : writers) writer->finish();
         return Status::ok();
     }

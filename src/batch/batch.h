@@ -34,6 +34,10 @@ struct BatchJob {
     Filter filter = Filter::bilinear;
     bool exact = true;
     uint8_t* out = nullptr;
+    uint32_t flip = 0;                    // PARCROP_FLIP_* bits for every item
+    const uint8_t* item_flip = nullptr;   // or per item, OR-ed with flip
+    OutOfBounds out_of_bounds = OutOfBounds::error;
+    uint8_t fill[4] = {0, 0, 0, 0};       // the padding's value per output channel
 };
 
 // Fills results (count entries). Never throws.

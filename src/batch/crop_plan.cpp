@@ -56,6 +56,42 @@ Status check_box(const parcrop_box& box, uint32_t width, uint32_t height) {
     return Status::ok();
 }
 
+Status apply_out_of_bounds(OutOfBounds policy, uint32_t width, uint32_t height, uint32_t max_side,
+                           parcrop_box* box) {
+    if (policy == OutOfBounds::error) return check_box(*box, width, height);
+    const bool finite = std::isfinite(box->x0) && std::isfinite(box->y0) && std::isfinite(box->x1) &&
+                        std::isfinite(box->y1);
+    if (!finite) return Status(PARCROP_E_INVALID_BOX, "box has a NaN or infinite coordinate");
+    if (!(box->x0 < box->x1 && box->y0 < box->y1)) return Status(PARCROP_E_INVALID_BOX, "box is empty");
+    if (policy == OutOfBounds::clamp) {
+        const auto clamp_side = [](float* lo, float* hi, float side) {
+            if (*hi - *lo >= side) {
+                *lo = 0.0f;
+                *hi = side;
+            } else if (*lo < 0.0f) {
+                *hi = *hi - *lo;
+                *lo = 0.0f;
+            } else if (*hi > side) {
+                *lo = std::max(0.0f, side - (*hi - *lo));
+                *hi = side;
+            }
+        };
+        clamp_side(&box->x0, &box->x1, static_cast<float>(width));
+        clamp_side(&box->y0, &box->y1, static_cast<float>(height));
+        return check_box(*box, width, height);
+    }
+    // Far outside, float32 coordinates lose whole pixels; a side over max_side costs more
+    // than any crop inside an image the limits accept.
+    constexpr float kFarthest = 1 << 24;
+    const float side = static_cast<float>(max_side);
+    if (std::fabs(box->x0) > kFarthest || std::fabs(box->x1) > kFarthest || std::fabs(box->y0) > kFarthest ||
+        std::fabs(box->y1) > kFarthest || box->x1 - box->x0 > side || box->y1 - box->y0 > side) {
+        return Status(PARCROP_E_INVALID_BOX, "a padded box must lie within 2^24 pixels of its image and have sides "
+                                             "of at most " + std::to_string(max_side) + " pixels");
+    }
+    return Status::ok();
+}
+
 uint32_t choose_scale_denom(const parcrop_box& box, const OutputShape& shape, uint32_t max_denom) {
     const double box_w = static_cast<double>(box.x1) - box.x0;
     const double box_h = static_cast<double>(box.y1) - box.y0;
@@ -65,22 +101,63 @@ uint32_t choose_scale_denom(const parcrop_box& box, const OutputShape& shape, ui
     return 1;
 }
 
+bool CropPlan::padded() const {
+    return region_x0 != x0 || region_y0 != y0 || region_width != x1 - x0 || region_height != y1 - y0;
+}
+
 std::vector<uint32_t> CropPlan::needed_rows() const {
     std::vector<uint32_t> rows;
+    if (x0 == x1 || y0 == y1) return rows;
+    // Region rows [first, last) that the crop reads, as image rows inside [y0, y1).
+    const auto add = [&](int64_t region_row) {
+        const int64_t y = region_y0 + region_row;
+        if (y >= y0 && y < y1 && (rows.empty() || rows.back() != y)) rows.push_back(static_cast<uint32_t>(y));
+    };
     if (filter == Filter::nearest) {
         rows.reserve(nearest_rows.size());
-        for (const uint32_t r : nearest_rows) {
-            if (rows.empty() || rows.back() != y0 + r) rows.push_back(y0 + r);
-        }
+        for (const uint32_t r : nearest_rows) add(r);
         return rows;
     }
     const uint32_t last = taps_y.first.back() + taps_y.count.back();
-    for (uint32_t r = taps_y.first.front(); r < last; ++r) rows.push_back(y0 + r);
+    for (uint32_t r = taps_y.first.front(); r < last; ++r) add(r);
     return rows;
 }
 
+namespace {
+
+// Output o takes what output size - 1 - o took.
+void reverse_taps(ResampleTaps* taps) {
+    std::reverse(taps->first.begin(), taps->first.end());
+    std::reverse(taps->count.begin(), taps->count.end());
+    const size_t outputs = taps->first.size(), stride = taps->max_count;
+    for (size_t o = 0; o < outputs / 2; ++o) {
+        std::swap_ranges(taps->weights.begin() + static_cast<long>(o * stride),
+                         taps->weights.begin() + static_cast<long>((o + 1) * stride),
+                         taps->weights.begin() + static_cast<long>((outputs - 1 - o) * stride));
+    }
+}
+
+// The hull [*start, *start + *size) of the box side [lo, hi) in an image side of `side`
+// pixels, and the part of it inside the image. Without padding the hull is the part
+// inside, at least one pixel (a box narrower than a pixel at the image's edge).
+void plan_side(float lo, float hi, uint32_t side, bool pad, int64_t* start, uint32_t* size, uint32_t* inside0,
+               uint32_t* inside1) {
+    int64_t first = static_cast<int64_t>(std::floor(lo));
+    int64_t end = std::max(static_cast<int64_t>(std::ceil(hi)), first + 1);
+    if (!pad) {
+        first = std::min<int64_t>(first, side - 1);
+        end = std::clamp<int64_t>(end, first + 1, side);
+    }
+    *start = first;
+    *size = static_cast<uint32_t>(end - first);
+    *inside0 = static_cast<uint32_t>(std::clamp<int64_t>(first, 0, side));
+    *inside1 = static_cast<uint32_t>(std::clamp<int64_t>(end, *inside0, side));
+}
+
+}  // namespace
+
 CropPlan plan_crop(const parcrop_box& box, uint32_t image_width, uint32_t image_height,
-                   uint32_t scale_denom, const OutputShape& shape, Filter filter) {
+                   uint32_t scale_denom, const OutputShape& shape, Filter filter, uint32_t flip, bool pad) {
     CropPlan plan;
     plan.scale_denom = scale_denom;
     plan.filter = filter;
@@ -90,20 +167,20 @@ CropPlan plan_crop(const parcrop_box& box, uint32_t image_width, uint32_t image_
     // nearest sampling reproduces parallel_image_crop bit for bit.
     const float d = static_cast<float>(scale_denom);
     const float bx0 = box.x0 / d, bx1 = box.x1 / d, by0 = box.y0 / d, by1 = box.y1 / d;
-    plan.x0 = std::min(static_cast<uint32_t>(std::floor(bx0)), scaled_w - 1);
-    plan.y0 = std::min(static_cast<uint32_t>(std::floor(by0)), scaled_h - 1);
-    plan.x1 = std::clamp(static_cast<uint32_t>(std::ceil(bx1)), plan.x0 + 1, scaled_w);
-    plan.y1 = std::clamp(static_cast<uint32_t>(std::ceil(by1)), plan.y0 + 1, scaled_h);
-    const float rx0 = bx0 - static_cast<float>(plan.x0), rx1 = bx1 - static_cast<float>(plan.x0);
-    const float ry0 = by0 - static_cast<float>(plan.y0), ry1 = by1 - static_cast<float>(plan.y0);
-    const uint32_t region_w = plan.x1 - plan.x0, region_h = plan.y1 - plan.y0;
+    plan_side(bx0, bx1, scaled_w, pad, &plan.region_x0, &plan.region_width, &plan.x0, &plan.x1);
+    plan_side(by0, by1, scaled_h, pad, &plan.region_y0, &plan.region_height, &plan.y0, &plan.y1);
+    const float rx0 = bx0 - static_cast<float>(plan.region_x0), rx1 = bx1 - static_cast<float>(plan.region_x0);
+    const float ry0 = by0 - static_cast<float>(plan.region_y0), ry1 = by1 - static_cast<float>(plan.region_y0);
     if (filter == Filter::nearest) {
-        plan.nearest_columns = nearest_indices(rx0, rx1, region_w, shape.width);
-        plan.nearest_rows = nearest_indices(ry0, ry1, region_h, shape.height);
+        plan.nearest_columns = nearest_indices(rx0, rx1, plan.region_width, shape.width);
+        plan.nearest_rows = nearest_indices(ry0, ry1, plan.region_height, shape.height);
+        if (flip & PARCROP_FLIP_HORIZONTAL) std::reverse(plan.nearest_columns.begin(), plan.nearest_columns.end());
     } else {
-        plan.taps_x = compute_taps(rx0, rx1, region_w, shape.width, filter);
-        plan.taps_y = compute_taps(ry0, ry1, region_h, shape.height, filter);
+        plan.taps_x = compute_taps(rx0, rx1, plan.region_width, shape.width, filter);
+        plan.taps_y = compute_taps(ry0, ry1, plan.region_height, shape.height, filter);
+        if (flip & PARCROP_FLIP_HORIZONTAL) reverse_taps(&plan.taps_x);
     }
+    plan.flip_rows = (flip & PARCROP_FLIP_VERTICAL) != 0;
     return plan;
 }
 

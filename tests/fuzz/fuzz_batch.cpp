@@ -11,8 +11,10 @@
 //          row padding  [6] item padding (255: an item stride that is too small)
 //          [7] count-1 (3 bits)  [8] sources-1 (mod 3)  [9] 2-bit kind of sources 1..3:
 //          data, data, a prefix of source 0 (same pointer, shorter), no data/empty/missing
-//          file  [10] max_img_percent  [11] bit 0: tiny max_pixels (bomb refusal path)
-//   item   [0] source index  [1] box kind: raw float32 bits (NaN, inf, huge, negative),
+//          file  [10] max_img_percent  [11] bit 0: tiny max_pixels (bomb refusal path),
+//          bits 1-2 out_of_bounds (3: an invalid value), bits 3-4 flip for every item,
+//          bit 5 per-item flips from bits 2-3 of each item's box kind
+//   item   [0] source index  [1] box kind (bits 0-1, mod 3): raw float32 bits (NaN, inf, huge, negative),
 //          u16/256 pixels, u16/65535 fractions  [2..17] x0 y0 x1 y1 (or glimpse x, y, scale)
 //
 // Checked beyond "no crash, no leak, no sanitizer report":
@@ -48,6 +50,7 @@ struct Call {
     std::vector<parcrop_source> sources;
     std::vector<parcrop_box> boxes;
     std::vector<parcrop_glimpse> glimpse_list;
+    std::vector<uint8_t> item_flips;  // empty: none
 };
 
 struct Outcome {
@@ -64,8 +67,9 @@ size_t packed_item_bytes(const parcrop_crop_params& p) {
     return size_t{p.out_height} * p.out_width * p.out_channels;
 }
 
-Outcome run(parcrop_context* context, const Call& call, size_t buffer_bytes) {
+Outcome run(parcrop_context* context, Call call, size_t buffer_bytes) {
     const size_t count = call.sources.size();
+    call.params.item_flip = call.item_flips.empty() ? nullptr : call.item_flips.data();
     Outcome outcome;
     outcome.out.assign(buffer_bytes == 0 ? 1 : buffer_bytes, kSentinel);
     outcome.status.assign(count, kUntouchedStatus);
@@ -170,14 +174,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const ItemSpec& spec : specs) {
         call.sources.push_back(distinct[spec.source % source_count]);
         float v[4];
-        switch (spec.kind % 3) {
+        switch ((spec.kind & 3) % 3) {
             case 0: for (int k = 0; k < 4; ++k) v[k] = spec.v[k]; break;
             case 1: for (int k = 0; k < 4; ++k) v[k] = spec.raw16[k] / 256.0f; break;
             default: for (int k = 0; k < 4; ++k) v[k] = spec.raw16[k] / 65535.0f; break;
         }
         call.boxes.push_back(parcrop_box{v[0], v[1], v[2], v[3]});
         call.glimpse_list.push_back(parcrop_glimpse{v[0], v[1], v[2]});
+        if (limit_choice & 32) call.item_flips.push_back(static_cast<uint8_t>((spec.kind >> 2) & 3));
     }
+    const uint32_t policy = (limit_choice >> 1) & 3;
+    const int out_of_bounds = policy < 3 ? static_cast<int>(policy) : 7;
+    std::memcpy(&p.out_of_bounds, &out_of_bounds, sizeof out_of_bounds);
+    p.flip = (limit_choice >> 3) & 3;
+    const uint8_t fill[4] = {0x5A, 0x3C, 0x96, 0xC3};
+    std::memcpy(p.fill, fill, sizeof fill);
 
     parcrop_options options;
     parcrop_options_init(&options);
@@ -246,6 +257,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             alone.sources.assign(1, call.sources[i]);
             alone.boxes.assign(1, call.boxes[i]);
             alone.glimpse_list.assign(1, call.glimpse_list[i]);
+            if (!call.item_flips.empty()) alone.item_flips.assign(1, call.item_flips[i]);
             const Outcome single = run(context, alone, packed_item_bytes(p));
             PARCROP_FUZZ_CHECK(single.status[0] == batch.status[i] || batch.status[i] == PARCROP_E_OUT_OF_MEMORY);
             if (batch.status[i] != PARCROP_OK) continue;

@@ -157,25 +157,30 @@ Bytes region_seed(const Bytes& image, uint8_t scale, uint8_t channels, uint16_t 
 
 struct SeedItem {
     uint8_t source;
-    uint8_t kind;  // 0 raw floats, 1 u16/256 pixels, 2 u16/65535 fractions
+    uint8_t kind;  // bits 0-1: 0 raw floats, 1 u16/256 pixels, 2 u16/65535 fractions; bits 2-3: flips
     float box[4];
 };
+
+// fuzz_batch's header byte 11: out_of_bounds in bits 1-2, flips in bits 3-4, per-item flips
+// (from each item's box kind) in bit 5.
+constexpr uint8_t kPad = 1 << 1, kClamp = 2 << 1, kFlipBoth = 3 << 3, kItemFlips = 1 << 5;
 
 // fuzz_batch: header, items, source lengths, source bytes.
 Bytes batch_seed(uint8_t out_h, uint8_t out_w, uint8_t channels, uint8_t filter, uint8_t mode, uint8_t flags,
                  uint8_t item_pad, const std::vector<SeedItem>& items, const std::vector<const Bytes*>& sources,
-                 uint8_t max_percent = 100) {
+                 uint8_t max_percent = 100, uint8_t limits_and_geometry = 0) {
     Bytes out = {static_cast<uint8_t>(out_h - 1), static_cast<uint8_t>(out_w - 1), channels, filter, mode, flags,
                  item_pad, static_cast<uint8_t>(items.size() - 1), static_cast<uint8_t>(sources.size() - 1),
-                 0 /* all sources are plain data */, max_percent, 0};
+                 0 /* all sources are plain data */, max_percent, limits_and_geometry};
     for (const SeedItem& item : items) {
         out.push_back(item.source);
         out.push_back(item.kind);
         for (const float v : item.box) {
-            if (item.kind == 0) {
+            const uint8_t encoding = (item.kind & 3) % 3;
+            if (encoding == 0) {
                 put_f32(&out, v);
             } else {
-                const float scale = item.kind == 1 ? 256.0f : 65535.0f;
+                const float scale = encoding == 1 ? 256.0f : 65535.0f;
                 put_u16(&out, static_cast<uint32_t>(v * scale));
                 put_u16(&out, 0);
             }
@@ -218,11 +223,22 @@ int main(int argc, char** argv) {
                        batch_seed(9, 31, channels, filter, 2, 1 | (5 << 3), 7,
                                   {{0, 2, {0.1f, 0.2f, 0.9f, 0.7f}}, {0, 2, {0.0f, 0.0f, 1.0f, 1.0f}}},
                                   {&image.bytes}));
+            // Padded boxes reaching out of the image and one wholly outside, flipped per
+            // item; then the same boxes clamped, all flipped.
+            const std::vector<SeedItem> outside = {{0, 0 | 4, {-0.2f, -0.1f, 0.7f, 1.3f}},
+                                                   {0, 0 | 8, {1.2f, 0.0f, 1.5f, 0.5f}},
+                                                   {0, 0 | 12, {0.25f, 0.25f, 0.5f, 0.5f}}};
+            write_file(batch_dir / (image.name + "_padded"),
+                       batch_seed(10, 14, channels, filter, static_cast<uint8_t>(n % 3), 1, 0, outside,
+                                  {&image.bytes}, 100, kPad | kItemFlips));
+            write_file(batch_dir / (image.name + "_clamped"),
+                       batch_seed(10, 14, channels, filter, static_cast<uint8_t>(n % 3), 1, 0, outside,
+                                  {&image.bytes}, 100, kClamp | kFlipBoth));
             write_file(batch_dir / (image.name + "_glimpse"),
                        batch_seed(8, 8, channels, filter, 0, 2, 0,
                                   {{0, 2, {0.3f, 0.4f, 0.5f, 0.0f}}, {0, 2, {1.0f, 1.0f, 0.25f, 0.0f}}},
                                   {&image.bytes}, 60));
-            files += 6;
+            files += 8;
         }
         // Several sources in one batch, with items interleaved.
         for (size_t n = 0; n + 2 < all.size(); n += 5) {

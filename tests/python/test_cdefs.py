@@ -56,8 +56,9 @@ def parse_declarations(text):
             fields = []
             for declaration in filter(None, (d.strip() for d in body.split(";"))):
                 first, *others = [part.strip() for part in declaration.split(",")]
-                type_name, field = re.match(r"^(.*?)(\w+)$", first).groups()
-                fields.append((_norm(type_name), field))
+                # An array field (uint8_t fill[4]) keeps its length with its type.
+                type_name, field, length = re.match(r"^(.*?)(\w+)\s*(\[\s*\d+\s*\])?$", first).groups()
+                fields.append((_norm(type_name + (length or "").replace(" ", "")), field))
                 fields.extend((_norm(type_name), other) for other in others)
             structs[name] = fields
         else:
@@ -135,7 +136,8 @@ def _header_macro(name):
 
 
 @pytest.mark.parametrize("name", ["PARCROP_VERSION_MAJOR", "PARCROP_VERSION_MINOR",
-                                  "PARCROP_VERSION_PATCH", "PARCROP_FLAG_NORMALIZED_BOXES"])
+                                  "PARCROP_VERSION_PATCH", "PARCROP_FLAG_NORMALIZED_BOXES",
+                                  "PARCROP_FLIP_HORIZONTAL", "PARCROP_FLIP_VERTICAL"])
 def test_mirrored_macros(name):
     assert getattr(CDEFS_MODULE, name) == _header_macro(name)
 

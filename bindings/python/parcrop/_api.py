@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._cdefs import PARCROP_FLAG_NORMALIZED_BOXES
+from ._cdefs import PARCROP_FLAG_NORMALIZED_BOXES, PARCROP_FLIP_HORIZONTAL, PARCROP_FLIP_VERTICAL
 from ._lib import ffi, lib
 from ._status import CallError, CropError, Failure, Status, crop_error_class, status_name
 
@@ -197,12 +197,31 @@ class _Sources:
         self.data_items.append(index)
 
 
+def _writable_view(out: Any) -> np.ndarray:
+    """A numpy view of the caller's memory, never a copy: parcrop writes through it."""
+    if isinstance(out, np.ndarray):
+        return out
+    if hasattr(out, "__array_interface__"):
+        return np.asarray(out)
+    try:
+        return np.asarray(memoryview(out))
+    except TypeError:
+        pass
+    # torch.Tensor (CPU, pinned or not) has __array__, whose result shares its storage;
+    # data_ptr() proves it, so a copying __array__ elsewhere is refused, not written in vain.
+    if hasattr(out, "__array__") and hasattr(out, "data_ptr"):
+        view = np.asarray(out)
+        if view.size == 0 or view.ctypes.data == out.data_ptr():
+            return view
+    raise TypeError(f"out must be a numpy.ndarray or expose its memory (buffer protocol, "
+                    f"__array_interface__, a CPU torch.Tensor), not {type(out).__name__}")
+
+
 def _out_arg(out: Any, shape: Tuple[int, ...]) -> np.ndarray:
     if out is None:
         # Every slot is written by the library (a crop or zeros), so empty is enough.
         return np.empty(shape, dtype=np.uint8)
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+    out = _writable_view(out)
     if out.dtype != np.uint8:
         raise TypeError(f"out must have dtype uint8, got {out.dtype}")
     if out.shape != shape:
@@ -212,6 +231,13 @@ def _out_arg(out: Any, shape: Tuple[int, ...]) -> np.ndarray:
     if not out.flags.writeable:
         raise ValueError("out must be writable")
     return out
+
+
+def _returned_out(result: Result, out: Any) -> Any:
+    """The caller's own object when it gave one that is not an ndarray (a torch.Tensor)."""
+    if out is None or isinstance(out, np.ndarray):
+        return result
+    return (out, result[1]) if isinstance(result, tuple) else out
 
 
 def _params(height: int, width: int, channels: int, filter_value: int, mode_value: int,
@@ -225,6 +251,56 @@ def _params(height: int, width: int, channels: int, filter_value: int, mode_valu
     params.mode = mode_value
     params.flags = flags
     return params
+
+
+OUT_OF_BOUNDS = {"error": 0, "pad": 1, "clamp": 2}
+
+
+def _flip_arg(name: str, value: Any, count: int) -> np.ndarray:
+    """One bool per item; a bool (or 0/1) is every item's."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biu":
+        raise TypeError(f"{name} must be a bool or a sequence of bools, got dtype {array.dtype}")
+    if array.ndim == 0:
+        array = np.full(count, array)
+    if array.shape != (count,):
+        raise ValueError(f"{name} must be a bool or have shape ({count},) to match the sources, "
+                         f"got shape {array.shape}")
+    if ((array != 0) & (array != 1)).any():
+        raise ValueError(f"{name} must hold booleans (0 or 1)")
+    return array.astype(bool)
+
+
+def _fill_arg(value: Any, channels: int) -> Tuple[int, ...]:
+    array = np.asarray(value)
+    if array.dtype.kind not in "iu" and not (array.dtype.kind == "f" and np.all(array == np.round(array))):
+        raise TypeError(f"fill must be integers 0..255, got dtype {array.dtype}")
+    if array.ndim == 0:
+        array = np.full(channels, array)
+    if array.shape != (channels,):
+        raise ValueError(f"fill must be one value or {channels} (one per output channel), got shape {array.shape}")
+    if ((array < 0) | (array > 255)).any():
+        raise ValueError(f"fill values must be 0..255, got {array.tolist()}")
+    return tuple(int(v) for v in array)
+
+
+def _set_geometry(params: Any, count: int, channels: int, hflip: Any, vflip: Any, out_of_bounds: str,
+                  fill: Any) -> Any:
+    """Sets flips, the out-of-bounds policy and the fill; returns what must outlive the call."""
+    params.out_of_bounds = _choice_arg("out_of_bounds", out_of_bounds, OUT_OF_BOUNDS)
+    fill_values = _fill_arg(fill, channels)
+    for channel, value in enumerate(fill_values):
+        params.fill[channel] = value
+    flips = (_flip_arg("hflip", hflip, count) * PARCROP_FLIP_HORIZONTAL
+             + _flip_arg("vflip", vflip, count) * PARCROP_FLIP_VERTICAL).astype(np.uint8)
+    if count == 0 or not flips.any():
+        return None
+    if (flips == flips[0]).all():
+        params.flip = int(flips[0])
+        return None
+    item_flip = ffi.from_buffer("uint8_t[]", flips)
+    params.item_flip = item_flip
+    return (flips, item_flip)
 
 
 def _looks_like_path(data: Any) -> bool:
@@ -345,7 +421,7 @@ class Cropper:
 
     def crop(self, paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int = 32,
              channels: int = 3, max_img_percent: float = 0.25, filter: str = "nearest",
-             out: Optional[np.ndarray] = None, errors: str = "raise") -> Result:
+             out: Any = None, errors: str = "raise") -> Result:
         """Glimpses placed by fractions of each image, as parallel_image_crop crops them.
 
         Same as :func:`parcrop.crop` on this Cropper's context.
@@ -368,12 +444,13 @@ class Cropper:
             return lib.parcrop_crop_glimpses(ctx, sources, ffi.from_buffer("parcrop_glimpse[]", glimpses),
                                              count, percent, params, out_ptr, status_ptr)
 
-        return self._run(call, items, output, errors)
+        return _returned_out(self._run(call, items, output, errors), out)
 
     def crop_boxes(self, sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int, int]],
                    channels: int = 3, filter: str = "bilinear", normalized: bool = False,
-                   out: Optional[np.ndarray] = None, errors: str = "raise",
-                   mode: str = "default") -> Result:
+                   out: Any = None, errors: str = "raise", mode: str = "default",
+                   hflip: Any = False, vflip: Any = False, out_of_bounds: str = "error",
+                   fill: Any = 0) -> Result:
         """Crops boxes of images and resizes them. Same as :func:`parcrop.crop_boxes`."""
         items = _Sources(sources)
         count = items.count
@@ -383,6 +460,8 @@ class Cropper:
         params = _params(height, width, chans, _choice_arg("filter", filter, FILTERS),
                          _choice_arg("mode", mode, MODES),
                          PARCROP_FLAG_NORMALIZED_BOXES if normalized else 0)
+        # Holds the per-item flips that params points to until this method returns.
+        item_flips = _set_geometry(params, count, chans, hflip, vflip, out_of_bounds, fill)
         errors = _errors_arg(errors)
         output = _out_arg(out, (count, height, width, chans))
 
@@ -390,7 +469,9 @@ class Cropper:
             return lib.parcrop_crop_batch(ctx, sources, ffi.from_buffer("parcrop_box[]", box_array),
                                           count, params, out_ptr, status_ptr)
 
-        return self._run(call, items, output, errors)
+        result = self._run(call, items, output, errors)
+        del item_flips
+        return _returned_out(result, out)
 
     def _run(self, call: Any, items: _Sources, output: np.ndarray, errors: str) -> Result:
         count = items.count
@@ -472,7 +553,7 @@ def _crop_error(output: np.ndarray, statuses: np.ndarray, messages: Dict[int, st
 
 def crop(paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int = 32,
          channels: int = 3, max_img_percent: float = 0.25, filter: str = "nearest",
-         num_threads: int = 0, out: Optional[np.ndarray] = None, errors: str = "raise") -> Result:
+         num_threads: int = 0, out: Any = None, errors: str = "raise") -> Result:
     """Crops glimpses placed by fractions of each image, as parallel_image_crop does.
 
     For an image of width W and height H (all in float32)::
@@ -497,8 +578,9 @@ def crop(paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int =
         max_img_percent: the largest scale used (larger scales are clamped to it).
         filter: "nearest", "bilinear", "bicubic", "area" or "lanczos3" ("lanczos").
         num_threads: worker threads; 0 uses every core.
-        out: an optional C-contiguous, writable uint8 array of shape
-            [N, window_size, window_size, channels] to write into.
+        out: an optional C-contiguous, writable uint8 buffer of shape
+            [N, window_size, window_size, channels] to write into (as in
+            :func:`crop_boxes`).
         errors: "raise" (raise CropError after the batch when an item failed),
             "ignore" (failed items' slots are zero) or "status" (return
             ``(array, statuses)`` with one int32 status per item, 0 for success).
@@ -525,8 +607,9 @@ def crop(paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int =
 
 def crop_boxes(sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int, int]],
                channels: int = 3, filter: str = "bilinear", normalized: bool = False,
-               out: Optional[np.ndarray] = None, errors: str = "raise", num_threads: int = 0,
-               mode: str = "default") -> Result:
+               out: Any = None, errors: str = "raise", num_threads: int = 0,
+               mode: str = "default", hflip: Any = False, vflip: Any = False,
+               out_of_bounds: str = "error", fill: Any = 0) -> Result:
     """Crops a box of each image and resizes it, decoding only what the crop needs.
 
     Args:
@@ -537,21 +620,33 @@ def crop_boxes(sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int
             from the first bytes, never from a file name.
         boxes: [N, 4] rows of (x0, y0, x1, y1): the half-open rectangle [x0, x1) x
             [y0, y1) in source pixels (fractions allowed), or fractions of the image's
-            width and height with ``normalized=True``. A box must be non-empty and lie
-            within the image; an invalid one fails that item (Status.INVALID_BOX).
+            width and height with ``normalized=True``. A box must be non-empty and, with
+            the default ``out_of_bounds="error"``, lie within the image; an invalid one
+            fails that item (Status.INVALID_BOX).
         size: the output side, or a (height, width) pair.
         channels: 1 (gray), 3 (RGB) or 4 (RGBA). Gray is replicated to RGB, RGB
             becomes gray with BT.601 weights, alpha is dropped or set to 255.
         filter: "nearest", "bilinear", "bicubic", "area" or "lanczos3" ("lanczos").
             The smoothing filters are antialiased when shrinking, like Pillow's.
         normalized: box coordinates are fractions of the image size.
-        out: an optional C-contiguous, writable uint8 array of shape
-            [N, height, width, channels] to write into (never a silent copy).
+        out: an optional C-contiguous, writable uint8 buffer of shape
+            [N, height, width, channels] to write into, never a silent copy: a numpy
+            array, anything with the buffer protocol or ``__array_interface__``, or a
+            CPU ``torch.Tensor`` (pinned memory too), which is then what is returned.
         errors: "raise", "ignore" or "status", as in :func:`crop`.
         num_threads: worker threads; 0 uses every core.
         mode: "exact" decodes full-resolution pixels; "fast" lets JPEG decode at
             1/2, 1/4 or 1/8 scale when the crop is much larger than the output;
             "default" is fast for the smoothing filters and exact for nearest.
+        hflip, vflip: mirror the crop left-right (``np.flip(crop, 1)``) or top-bottom
+            (``np.flip(crop, 0)``); a bool for every item or one per item. Done while
+            writing the output, at no extra cost.
+        out_of_bounds: for a box reaching outside its image: "error" (Status.INVALID_BOX),
+            "pad" (the image is surrounded by ``fill``: the crop is Pillow's
+            ``img.crop(box)`` of the padded image, resized; a box wholly outside gives
+            the fill) or "clamp" (the box is moved inside the image, keeping its size,
+            and becomes the whole side where it is larger than the image).
+        fill: the padding, one value 0..255 or one per output channel.
 
     Returns:
         uint8 array [N, height, width, channels], or ``(array, statuses)`` with
@@ -578,4 +673,5 @@ def crop_boxes(sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int
     """
     with Cropper(num_threads) as cropper:
         return cropper.crop_boxes(sources, boxes, size, channels=channels, filter=filter,
-                                  normalized=normalized, out=out, errors=errors, mode=mode)
+                                  normalized=normalized, out=out, errors=errors, mode=mode,
+                                  hflip=hflip, vflip=vflip, out_of_bounds=out_of_bounds, fill=fill)

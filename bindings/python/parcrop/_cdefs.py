@@ -15,6 +15,8 @@ PARCROP_VERSION_MINOR = 1
 PARCROP_VERSION_PATCH = 0
 PARCROP_VERSION_NUMBER = PARCROP_VERSION_MAJOR * 10000 + PARCROP_VERSION_MINOR * 100 + PARCROP_VERSION_PATCH
 PARCROP_FLAG_NORMALIZED_BOXES = 1
+PARCROP_FLIP_HORIZONTAL = 1
+PARCROP_FLIP_VERTICAL = 2
 
 CDEFS = """
 typedef enum parcrop_status {
@@ -99,6 +101,12 @@ typedef enum parcrop_decode_mode {
     PARCROP_DECODE_FAST = 2
 } parcrop_decode_mode;
 
+typedef enum parcrop_out_of_bounds {
+    PARCROP_OUT_OF_BOUNDS_ERROR = 0,
+    PARCROP_OUT_OF_BOUNDS_PAD = 1,
+    PARCROP_OUT_OF_BOUNDS_CLAMP = 2
+} parcrop_out_of_bounds;
+
 typedef struct parcrop_crop_params {
     size_t struct_size;
     uint32_t out_height;
@@ -109,6 +117,10 @@ typedef struct parcrop_crop_params {
     uint32_t flags;
     size_t item_stride;
     size_t row_stride;
+    uint32_t flip;
+    const uint8_t* item_flip;
+    parcrop_out_of_bounds out_of_bounds;
+    uint8_t fill[4];
 } parcrop_crop_params;
 
 void parcrop_crop_params_init(parcrop_crop_params* params);
