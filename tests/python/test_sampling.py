@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from parcrop.sampling import item_seed, random_resized_crop_boxes
+from parcrop.sampling import item_seed, random_resized_crop_boxes, random_resized_crops
 
 SIZES = np.array([[500, 375], [375, 500], [2560, 1600], [64, 64], [1000, 10], [10, 1000], [1, 1], [3, 200]])
 
@@ -99,3 +99,29 @@ def test_equals_torchvision_get_params_for_the_same_generator_state():
             want.append((left, top, left + w, top + h))
         got = random_resized_crop_boxes(sizes, scale, ratio, generator=torch.Generator().manual_seed(1234))
         np.testing.assert_array_equal(got, np.array(want, dtype=np.float32), err_msg=f"{scale} {ratio}")
+
+
+def test_flips_follow_the_box_in_the_same_stream_as_torchvision():
+    torch = pytest.importorskip("torch")
+    transforms = pytest.importorskip("torchvision.transforms")
+    sizes = np.array([[500, 375], [64, 640], [300, 300]] * 30)
+    flip = transforms.RandomHorizontalFlip(0.5)
+    torch.manual_seed(99)
+    want_boxes, want_flips = [], []
+    for width, height in sizes.tolist():
+        image = torch.arange(width, dtype=torch.float32).expand(1, height, width)
+        top, left, h, w = transforms.RandomResizedCrop.get_params(image, (0.08, 1.0), (3 / 4, 4 / 3))
+        want_boxes.append((left, top, left + w, top + h))
+        want_flips.append(bool(flip(image)[0, 0, 0] != 0))  # a flipped row starts at width - 1
+    boxes, flips = random_resized_crops(sizes, flip_p=0.5, generator=torch.Generator().manual_seed(99))
+    np.testing.assert_array_equal(boxes, np.array(want_boxes, dtype=np.float32))
+    np.testing.assert_array_equal(flips, want_flips)
+
+
+def test_flip_probability_and_stream_of_the_numpy_variant():
+    sizes = np.array([[100, 100]] * 2000)
+    boxes, flips = random_resized_crops(sizes, flip_p=0.3, seed=5, backend="numpy")
+    assert 0.25 < flips.mean() < 0.35
+    # The box is drawn before the flip from the same stream: flip_p does not move boxes.
+    np.testing.assert_array_equal(boxes, random_resized_crop_boxes(sizes, seed=5, backend="numpy"))
+    assert not random_resized_crops(sizes, flip_p=0.0, seed=5, backend="numpy")[1].any()

@@ -19,7 +19,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["random_resized_crop_boxes", "item_seed"]
+__all__ = ["random_resized_crop_boxes", "random_resized_crops", "item_seed"]
 
 
 def item_seed(seed: int, epoch: int, index: int) -> int:
@@ -75,6 +75,10 @@ class _TorchDraws:
     def integer(self, lo: int, hi: int) -> int:
         return int(self.torch.randint(lo, hi, size=(1,), generator=self.generator).item())
 
+    def flip(self, p: float) -> bool:
+        # RandomHorizontalFlip: torch.rand(1) < p.
+        return bool(self.torch.rand(1, generator=self.generator).item() < p)
+
 
 class _NumpyDraws:
     """The same draws from numpy's PCG64, in double precision."""
@@ -91,6 +95,61 @@ class _NumpyDraws:
 
     def integer(self, lo: int, hi: int) -> int:
         return int(self.rng.integers(lo, hi))
+
+    def flip(self, p: float) -> bool:
+        return bool(self.rng.random() < p)
+
+
+def random_resized_crops(sizes: Any, scale: Sequence[float] = (0.08, 1.0),
+                         ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0), flip_p: float = 0.5, *,
+                         seed: int = 0, epoch: int = 0, indices: Optional[Sequence[int]] = None,
+                         generator: Any = None, backend: str = "auto") -> Tuple[np.ndarray, np.ndarray]:
+    """Boxes and horizontal flips of torchvision's RandomResizedCrop then
+    RandomHorizontalFlip(flip_p), drawn per item in that order from one stream.
+
+    Arguments as in :func:`random_resized_crop_boxes`; ``flip_p`` is the probability of a
+    flip (0 draws nothing). Returns (float32 [N, 4] boxes, bool [N] flips).
+    """
+    size_array = np.asarray(sizes)
+    if size_array.ndim != 2 or size_array.shape[1] != 2 or size_array.dtype.kind not in "iu":
+        raise ValueError(f"sizes must be an integer array of shape (N, 2), (width, height), got "
+                         f"{size_array.dtype} {size_array.shape}")
+    if (size_array < 1).any():
+        raise ValueError("sizes must be at least 1 pixel on each side")
+    scale_pair = (float(scale[0]), float(scale[1]))
+    ratio_pair = (float(ratio[0]), float(ratio[1]))
+    if not (0 < scale_pair[0] <= scale_pair[1]) or not (0 < ratio_pair[0] <= ratio_pair[1]):
+        raise ValueError(f"scale and ratio must be increasing positive ranges, got {scale} and {ratio}")
+    if not 0.0 <= float(flip_p) <= 1.0:
+        raise ValueError(f"flip_p must be in [0, 1], got {flip_p}")
+    count = size_array.shape[0]
+    index_list = list(range(count)) if indices is None else [int(i) for i in indices]
+    if len(index_list) != count:
+        raise ValueError(f"indices must have {count} entries, got {len(index_list)}")
+    if backend not in ("auto", "torch", "numpy"):
+        raise ValueError(f"backend must be 'auto', 'torch' or 'numpy', got {backend!r}")
+    torch = None
+    if backend in ("auto", "torch") or generator is not None:
+        try:
+            import torch  # noqa: F811  (optional dependency)
+        except ImportError:
+            if backend == "torch" or generator is not None:
+                raise ImportError("backend='torch' and generator= need PyTorch; use backend='numpy'") from None
+    boxes = np.empty((count, 4), dtype=np.float32)
+    flips = np.zeros(count, dtype=bool)
+    for row, (width, height) in enumerate(size_array.tolist()):
+        if torch is not None:
+            item_generator = generator
+            if item_generator is None:
+                item_generator = torch.Generator().manual_seed(item_seed(seed, epoch, index_list[row]))
+            draw: Any = _TorchDraws(torch, item_generator, ratio_pair)
+        else:
+            draw = _NumpyDraws(np.random.default_rng(item_seed(seed, epoch, index_list[row])), ratio_pair)
+        top, left, h, w = _params_from_draws(width, height, scale_pair, ratio_pair, draw)
+        boxes[row] = (left, top, left + w, top + h)
+        if flip_p > 0:
+            flips[row] = draw.flip(float(flip_p))
+    return boxes, flips
 
 
 def random_resized_crop_boxes(sizes: Any, scale: Sequence[float] = (0.08, 1.0),
@@ -116,39 +175,5 @@ def random_resized_crop_boxes(sizes: Any, scale: Sequence[float] = (0.08, 1.0),
         float32 [N, 4] boxes (x0, y0, x1, y1) in pixels, whole numbers, inside each image:
         torchvision's (top, left, height, width) as (left, top, left + width, top + height).
     """
-    size_array = np.asarray(sizes)
-    if size_array.ndim != 2 or size_array.shape[1] != 2 or size_array.dtype.kind not in "iu":
-        raise ValueError(f"sizes must be an integer array of shape (N, 2), (width, height), got "
-                         f"{size_array.dtype} {size_array.shape}")
-    if (size_array < 1).any():
-        raise ValueError("sizes must be at least 1 pixel on each side")
-    scale_pair = (float(scale[0]), float(scale[1]))
-    ratio_pair = (float(ratio[0]), float(ratio[1]))
-    if not (0 < scale_pair[0] <= scale_pair[1]) or not (0 < ratio_pair[0] <= ratio_pair[1]):
-        raise ValueError(f"scale and ratio must be increasing positive ranges, got {scale} and {ratio}")
-    count = size_array.shape[0]
-    index_list = list(range(count)) if indices is None else [int(i) for i in indices]
-    if len(index_list) != count:
-        raise ValueError(f"indices must have {count} entries, got {len(index_list)}")
-
-    if backend not in ("auto", "torch", "numpy"):
-        raise ValueError(f"backend must be 'auto', 'torch' or 'numpy', got {backend!r}")
-    torch = None
-    if backend in ("auto", "torch") or generator is not None:
-        try:
-            import torch  # noqa: F811  (optional dependency)
-        except ImportError:
-            if backend == "torch" or generator is not None:
-                raise ImportError("backend='torch' and generator= need PyTorch; use backend='numpy'") from None
-    boxes = np.empty((count, 4), dtype=np.float32)
-    for row, (width, height) in enumerate(size_array.tolist()):
-        if torch is not None:
-            item_generator = generator
-            if item_generator is None:
-                item_generator = torch.Generator().manual_seed(item_seed(seed, epoch, index_list[row]))
-            draw: Any = _TorchDraws(torch, item_generator, ratio_pair)
-        else:
-            draw = _NumpyDraws(np.random.default_rng(item_seed(seed, epoch, index_list[row])), ratio_pair)
-        top, left, h, w = _params_from_draws(width, height, scale_pair, ratio_pair, draw)
-        boxes[row] = (left, top, left + w, top + h)
-    return boxes
+    return random_resized_crops(sizes, scale, ratio, 0.0, seed=seed, epoch=epoch, indices=indices,
+                                generator=generator, backend=backend)[0]
