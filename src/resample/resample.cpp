@@ -138,7 +138,7 @@ void resample_row_fixed(const uint8_t* in, const ResampleTaps& taps, uint8_t* __
 
 }  // namespace
 
-void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out) {
+void resample_row_scalar(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out) {
     switch (channels) {
         case 1: return resample_row_fixed<1>(in, taps, out);
         case 3: return resample_row_fixed<3>(in, taps, out);
@@ -146,8 +146,8 @@ void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps
     }
 }
 
-void resample_column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
-                     uint32_t o, uint8_t* out) {
+void resample_column_scalar(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
+                            uint32_t o, uint8_t* out) {
     constexpr int32_t kHalf = int32_t{1} << (kWeightBits - 1);
     const int32_t* w = &taps.weights[size_t{o} * taps.max_count];
     const uint32_t n = taps.count[o];

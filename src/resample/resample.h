@@ -33,11 +33,30 @@ ResampleTaps compute_taps(double in0, double in1, uint32_t in_size, uint32_t out
 std::vector<uint32_t> nearest_indices(float in0, float in1, uint32_t in_size, uint32_t out_size);
 
 // One row: out[o] = sum over the taps of o of in[first + k] * weight (per channel).
+// `in` need only hold the pixels the taps name, `out` exactly out_size pixels.
+// Vectorised for the best instruction set the CPU has (resample_simd.cpp).
 void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out);
 
 // One output row from rows of an intermediate image: rows[k] is the row at source
 // index taps.first[o] + k, each `width_bytes` long.
 void resample_column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
                      uint32_t o, uint8_t* out);
+
+// The plain C++ passes: the definition of the output bytes, which resample_row and
+// resample_column must reproduce exactly on every instruction set.
+void resample_row_scalar(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out);
+void resample_column_scalar(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
+                            uint32_t o, uint8_t* out);
+
+// The instruction set the dispatching passes run on now, e.g. "AVX2".
+const char* resample_simd_target();
+
+// For tests and benchmarks, which must not depend on Highway themselves: every
+// instruction set compiled in that this CPU runs (Highway's target bits), its name,
+// and forcing the dispatch to one of them (0 restores the normal choice). Forcing
+// is process-wide and not thread-safe.
+std::vector<int64_t> resample_simd_targets();
+const char* resample_simd_target_name(int64_t target);
+void resample_force_simd_target(int64_t target);
 
 }  // namespace parcrop

@@ -1,0 +1,152 @@
+// The vectorised passes against the scalar ones, byte for byte, on every instruction
+// set compiled in that this CPU runs: random sizes, boxes, filters and pixels. Inputs
+// and outputs are exactly as long as the taps need, so that AddressSanitizer sees any
+// read or write past them.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "resample/resample.h"
+
+using parcrop::Filter;
+
+namespace {
+
+const Filter kSmoothing[] = {Filter::bilinear, Filter::bicubic, Filter::area, Filter::lanczos3};
+
+struct ForcedTarget {
+    explicit ForcedTarget(int64_t target) { parcrop::resample_force_simd_target(target); }
+    ~ForcedTarget() { parcrop::resample_force_simd_target(0); }
+};
+
+// Extremes often, so that overshooting filters clamp at both ends.
+std::vector<uint8_t> random_pixels(std::mt19937& rng, size_t size) {
+    std::vector<uint8_t> pixels(size);
+    std::uniform_int_distribution<int> pick(0, 7);
+    std::uniform_int_distribution<int> value(0, 255);
+    for (uint8_t& p : pixels) {
+        const int kind = pick(rng);
+        p = static_cast<uint8_t>(kind == 0 ? 0 : kind == 1 ? 255 : value(rng));
+    }
+    return pixels;
+}
+
+// As crop_plan does for flipped crops.
+void reverse_taps(parcrop::ResampleTaps* taps) {
+    std::reverse(taps->first.begin(), taps->first.end());
+    std::reverse(taps->count.begin(), taps->count.end());
+    const size_t outputs = taps->first.size(), stride = taps->max_count;
+    for (size_t o = 0; o < outputs / 2; ++o) {
+        std::swap_ranges(taps->weights.begin() + static_cast<long>(o * stride),
+                         taps->weights.begin() + static_cast<long>((o + 1) * stride),
+                         taps->weights.begin() + static_cast<long>((outputs - 1 - o) * stride));
+    }
+}
+
+// A box [in0, in1) inside [0, in_size): whole pixels, or fractional ends.
+parcrop::ResampleTaps random_taps(std::mt19937& rng, uint32_t in_size, uint32_t out_size, Filter filter) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    double in0 = 0.0, in1 = in_size;
+    if (unit(rng) < 0.5) {
+        in0 = unit(rng) * in_size * 0.5;
+        in1 = std::max(in0 + 0.01, in_size - unit(rng) * (in_size - in0) * 0.5);
+    }
+    parcrop::ResampleTaps taps = parcrop::compute_taps(in0, in1, in_size, out_size, filter);
+    if (unit(rng) < 0.25) reverse_taps(&taps);
+    return taps;
+}
+
+uint32_t random_size(std::mt19937& rng) {
+    // Small sizes as often as large: the edges and the vector tails live there.
+    std::uniform_int_distribution<uint32_t> small(1, 20), large(1, 600), which(0, 1);
+    return which(rng) ? small(rng) : large(rng);
+}
+
+}  // namespace
+
+TEST_CASE("SIMD passes match the scalar passes byte for byte on every target", "[resample][simd]") {
+    const std::vector<int64_t> targets = parcrop::resample_simd_targets();
+    REQUIRE(!targets.empty());
+    for (const int64_t target : targets) {
+        const std::string name = parcrop::resample_simd_target_name(target);
+        INFO("target " << name);
+        const ForcedTarget forced(target);
+        CHECK(name == parcrop::resample_simd_target());
+        std::mt19937 rng(20240601);
+        for (int iteration = 0; iteration < 120; ++iteration) {
+            for (const Filter filter : kSmoothing) {
+                for (const uint32_t channels : {1u, 3u, 4u}) {
+                    const uint32_t in_w = random_size(rng), out_w = random_size(rng);
+                    const uint32_t in_h = random_size(rng), out_h = random_size(rng);
+                    INFO("filter " << static_cast<int>(filter) << ", " << channels << " channels, " << in_w
+                                   << "x" << in_h << " -> " << out_w << "x" << out_h);
+                    const parcrop::ResampleTaps tx = random_taps(rng, in_w, out_w, filter);
+                    const parcrop::ResampleTaps ty = random_taps(rng, in_h, out_h, filter);
+
+                    // The row holds only the pixels the taps reach, on a heap block of
+                    // its own.
+                    uint32_t extent = 0;
+                    for (size_t o = 0; o < tx.first.size(); ++o) extent = std::max(extent, tx.first[o] + tx.count[o]);
+                    const std::vector<uint8_t> row = random_pixels(rng, size_t{extent} * channels);
+                    std::vector<uint8_t> simd(size_t{out_w} * channels), scalar(simd.size());
+                    parcrop::resample_row(row.data(), channels, tx, simd.data());
+                    parcrop::resample_row_scalar(row.data(), channels, tx, scalar.data());
+                    REQUIRE(simd == scalar);
+
+                    const uint32_t width_bytes = out_w * channels;
+                    std::vector<std::vector<uint8_t>> rows(in_h);
+                    for (auto& r : rows) r = random_pixels(rng, width_bytes);
+                    std::vector<const uint8_t*> taps_rows(ty.max_count);
+                    for (uint32_t o = 0; o < out_h; ++o) {
+                        for (uint32_t k = 0; k < ty.count[o]; ++k) taps_rows[k] = rows[ty.first[o] + k].data();
+                        std::vector<uint8_t> simd_out(width_bytes), scalar_out(width_bytes);
+                        parcrop::resample_column(taps_rows.data(), width_bytes, ty, o, simd_out.data());
+                        parcrop::resample_column_scalar(taps_rows.data(), width_bytes, ty, o, scalar_out.data());
+                        INFO("output row " << o);
+                        REQUIRE(simd_out == scalar_out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("SIMD passes clamp the extreme sums as the scalar passes do", "[resample][simd]") {
+    // Alternating black and white under Lanczos' negative lobes overshoots both ends.
+    for (const int64_t target : parcrop::resample_simd_targets()) {
+        INFO("target " << parcrop::resample_simd_target_name(target));
+        const ForcedTarget forced(target);
+        for (const uint32_t channels : {1u, 3u, 4u}) {
+            for (const uint32_t in_size : {2u, 9u, 64u, 333u}) {
+                for (const uint32_t out_size : {1u, 3u, 17u, 100u, 700u}) {
+                    const parcrop::ResampleTaps taps = parcrop::compute_taps(0, in_size, in_size, out_size,
+                                                                             Filter::lanczos3);
+                    std::vector<uint8_t> row(size_t{in_size} * channels);
+                    for (size_t i = 0; i < row.size(); ++i) row[i] = (i / channels) % 2 ? 255 : 0;
+                    std::vector<uint8_t> simd(size_t{out_size} * channels), scalar(simd.size());
+                    parcrop::resample_row(row.data(), channels, taps, simd.data());
+                    parcrop::resample_row_scalar(row.data(), channels, taps, scalar.data());
+                    REQUIRE(simd == scalar);
+
+                    std::vector<const uint8_t*> rows(taps.max_count);
+                    std::vector<uint8_t> black(row.size(), 0), white(row.size(), 255);
+                    for (uint32_t o = 0; o < out_size; ++o) {
+                        for (uint32_t k = 0; k < taps.count[o]; ++k) {
+                            rows[k] = (taps.first[o] + k) % 2 ? white.data() : black.data();
+                        }
+                        std::vector<uint8_t> simd_out(row.size()), scalar_out(row.size());
+                        parcrop::resample_column(rows.data(), static_cast<uint32_t>(row.size()), taps, o,
+                                                 simd_out.data());
+                        parcrop::resample_column_scalar(rows.data(), static_cast<uint32_t>(row.size()), taps, o,
+                                                        scalar_out.data());
+                        REQUIRE(simd_out == scalar_out);
+                    }
+                }
+            }
+        }
+    }
+}
