@@ -1,6 +1,7 @@
 #include "isolated_crop.h"
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,8 +34,16 @@ long status_kib(const char* field) {
 struct Report {
     parcrop_status status;
     double seconds;
+    double cpu_seconds;
     double peak_growth_mib;
 };
+
+double cpu_seconds_so_far() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 [[noreturn]] void run_child(const std::vector<uint8_t>& bytes, parcrop_box box, int report_fd) {
     // The high-water mark starts over at the child's current size.
@@ -47,8 +56,9 @@ struct Report {
     parcrop_options_init(&options);
     options.num_threads = 1;
     parcrop_context* context = nullptr;
-    Report report{PARCROP_E_INTERNAL, 0, 0};
+    Report report{PARCROP_E_INTERNAL, 0, 0, 0};
     std::vector<uint8_t> out(32 * 32 * 3);
+    const double cpu_at_start = cpu_seconds_so_far();
     const auto start = std::chrono::steady_clock::now();
     if (parcrop_context_create(&options, &context) == PARCROP_OK) {
         parcrop_source source{nullptr, bytes.data(), bytes.size()};
@@ -58,6 +68,7 @@ struct Report {
         parcrop_context_destroy(context);
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.cpu_seconds = cpu_seconds_so_far() - cpu_at_start;
     report.peak_growth_mib = static_cast<double>(status_kib("VmHWM") - rss_at_start) / 1024.0;
     const ssize_t written = write(report_fd, &report, sizeof report);
     _exit(written == static_cast<ssize_t>(sizeof report) ? 0 : 3);
@@ -92,6 +103,7 @@ IsolatedCrop crop_in_child(const std::vector<uint8_t>& bytes, parcrop_box box, d
     result.finished = reported && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
     result.status = report.status;
     result.seconds = report.seconds;
+    result.cpu_seconds = report.cpu_seconds;
     result.peak_growth_mib = report.peak_growth_mib;
     return result;
 }

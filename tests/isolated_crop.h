@@ -14,7 +14,8 @@ struct IsolatedCrop {
     bool finished = false;  // false: killed at the timeout, or died (see signal)
     int signal = 0;         // the signal that ended the child, if any
     parcrop_status status = PARCROP_E_INTERNAL;
-    double seconds = 0;
+    double seconds = 0;          // wall-clock time of the crop
+    double cpu_seconds = 0;      // user and system time of the crop: what it costs on a busy machine
     double peak_growth_mib = 0;  // VmHWM at the end minus VmRSS at the start
 };
 
