@@ -276,6 +276,86 @@ PARCROP_API parcrop_status parcrop_last_item_status(const parcrop_context* conte
 PARCROP_API const char* parcrop_last_item_message(const parcrop_context* context, size_t index);
 
 /* ---------------------------------------------------------------------------------
+ * Image information without decoding.
+ * ------------------------------------------------------------------------------- */
+
+/* An image's encoded format, recognised from its first bytes (never its file name). */
+typedef enum parcrop_format {
+    PARCROP_FORMAT_UNKNOWN = 0, /* not recognised, or the item failed */
+    PARCROP_FORMAT_JPEG = 1,
+    PARCROP_FORMAT_PNG = 2,
+    PARCROP_FORMAT_BMP = 3,
+    PARCROP_FORMAT_GIF = 4,
+    PARCROP_FORMAT_TGA = 5,
+    PARCROP_FORMAT_HDR = 6, /* Radiance RGBE */
+    PARCROP_FORMAT_PSD = 7,
+    PARCROP_FORMAT_PNM = 8  /* binary PGM (P5) and PPM (P6) */
+} parcrop_format;
+
+/* A static, lowercase name of a format ("jpeg", "png", ..., "unknown" for any other
+ * value); never NULL. Thread-safe. */
+PARCROP_API const char* parcrop_format_name(parcrop_format format);
+
+/* Flags for parcrop_image_info.flags. */
+#define PARCROP_INFO_PROGRESSIVE 1u    /* JPEG with progressive scans (SOF2, SOF10) */
+#define PARCROP_INFO_INTERLACED 2u     /* PNG Adam7, or a GIF whose first frame is interlaced */
+#define PARCROP_INFO_HAS_ALPHA 4u      /* an alpha channel, or transparency (PNG tRNS, GIF) */
+#define PARCROP_INFO_EXIF_MALFORMED 8u /* an EXIF block that cannot be read; orientation is 1 */
+
+/* What parcrop_probe tells of one image. Fill the first element of an array with
+ * parcrop_image_info_init(); parcrop_probe writes every field of every element. A
+ * failed item's element is zero but for struct_size. */
+typedef struct parcrop_image_info {
+    size_t struct_size;        /* sizeof(parcrop_image_info), set by parcrop_image_info_init */
+    uint32_t width;            /* columns as stored, before any orientation, pixels [0] */
+    uint32_t height;           /* rows as stored, pixels [0] */
+    /* The channels that keep everything the file stores: 1 gray, 2 gray+alpha, 3 RGB,
+     * 4 RGBA [0]. Transparency (tRNS, a GIF's transparent index) counts as alpha;
+     * palettes count as the colours they hold (BMP's gray palettes as gray); CMYK JPEG
+     * as RGB, which it decodes to; HDR as RGB. */
+    uint32_t channels;
+    parcrop_format format;     /* [PARCROP_FORMAT_UNKNOWN] */
+    /* EXIF orientation, 1..8 as EXIF defines it (1: rows top to bottom, columns left to
+     * right; 6: the stored image must turn 90 degrees clockwise to display), from IFD0
+     * of a JPEG's first APP1 "Exif" segment or a PNG's eXIf chunk before the image data.
+     * 1 when absent or malformed (then PARCROP_INFO_EXIF_MALFORMED is set) [1 for
+     * success, 0 for a failed item]. Crops are always of the stored image. */
+    uint32_t exif_orientation;
+    /* The displayed size: width and height swapped for orientations 5 to 8, else
+     * equal to them [0]. */
+    uint32_t display_width;
+    uint32_t display_height;
+    uint32_t flags;            /* PARCROP_INFO_* [0] */
+    /* JPEG: MCUs per restart interval in effect at the first scan; 0 when the file has
+     * no restart markers, and for other formats [0]. */
+    uint32_t restart_interval;
+} parcrop_image_info;
+
+PARCROP_API void parcrop_image_info_init(parcrop_image_info* info);
+
+/* Reads what count images are (size, channels, format, EXIF orientation, flags) from
+ * their headers, without decoding pixels; item i's result goes to out_info[i] and its
+ * status to item_status[i]. A file is never read whole: the first 64 KiB are read,
+ * and more only while its headers go on (large JPEG APPn segments, PNG chunks before
+ * the image data), up to 16 MiB, past which the item fails with
+ * PARCROP_E_UNSUPPORTED. Memory sources are read only as far as their headers.
+ *
+ * The context's limits apply: max_file_size (to the file's size), max_width,
+ * max_height and max_pixels (to the stored size) fail an item with their 3xx status.
+ * Truncated headers give PARCROP_E_TRUNCATED, malformed ones PARCROP_E_CORRUPT, frames
+ * the decoders cannot read PARCROP_E_UNSUPPORTED. Malformed EXIF never fails an item:
+ * it gives orientation 1, PARCROP_INFO_EXIF_MALFORMED, and a message saying why,
+ * readable with parcrop_last_item_message (the one case of an OK item with a message).
+ *
+ * out_info[0].struct_size must be sizeof(parcrop_image_info), else
+ * PARCROP_E_STRUCT_SIZE. Returns PARCROP_OK, PARCROP_ITEMS_FAILED or an argument error
+ * (1xx; nothing is written), as parcrop_crop_batch does; count 0 is valid. The items
+ * run in parallel on the context's threads. Thread-safe; see parcrop_context. */
+PARCROP_API parcrop_status parcrop_probe(parcrop_context* context, const parcrop_source* sources,
+                                         size_t count, parcrop_image_info* out_info,
+                                         parcrop_status* item_status);
+
+/* ---------------------------------------------------------------------------------
  * The Rust-compatible entry points (parallel_image_crop), unchanged signatures.
  * ------------------------------------------------------------------------------- */
 

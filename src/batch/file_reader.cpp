@@ -33,15 +33,18 @@ public:
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     int get() const { return fd_; }
+    int release() {
+        const int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
 
 private:
     int fd_;
 };
 
-}  // namespace
-
-Status read_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>* buffer,
-                 ByteSpan* bytes) {
+// Opens a regular, non-empty file within the size limit; *fd is set only on success.
+Status open_checked(const char* path, uint64_t max_file_size, int* fd, uint64_t* file_size) {
     // O_NONBLOCK keeps a FIFO named by mistake from blocking the open; it is
     // rejected as not a regular file just below.
     FileDescriptor file(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
@@ -57,6 +60,19 @@ Status read_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>*
                                                     " bytes, over the limit of " +
                                                     std::to_string(max_file_size));
     }
+    *fd = file.release();
+    *file_size = size;
+    return Status::ok();
+}
+
+}  // namespace
+
+Status read_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>* buffer,
+                 ByteSpan* bytes) {
+    int fd = -1;
+    uint64_t size = 0;
+    PARCROP_RETURN_IF_ERROR(open_checked(path, max_file_size, &fd, &size));
+    FileDescriptor file(fd);
     try {
         buffer->resize(size);
     } catch (const std::bad_alloc&) {
@@ -75,6 +91,35 @@ Status read_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>*
     if (done == 0) return Status(PARCROP_E_EMPTY_INPUT, "file is empty");
     bytes->data = buffer->data();
     bytes->size = done;
+    return Status::ok();
+}
+
+RandomAccessFile::~RandomAccessFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Status RandomAccessFile::open(const char* path, uint64_t max_file_size) {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    return open_checked(path, max_file_size, &fd_, &size_);
+}
+
+Status RandomAccessFile::read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got) {
+    *got = 0;
+    while (*got < count) {
+        const uint64_t at = offset + *got;
+        if (at >= size_) break;
+        const ssize_t n = ::pread(fd_, out + *got, count - *got, static_cast<off_t>(at));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_status("read", errno);
+        }
+        if (n == 0) break;  // the file shrank since it was opened
+        *got += static_cast<size_t>(n);
+    }
+    bytes_read_ += *got;
     return Status::ok();
 }
 

@@ -81,6 +81,14 @@ public:
         return without_exceptions("bmp", [&] { return decode_unguarded(request, sink); });
     }
 
+    Status describe(ImageTraits* traits) override {
+        if (!header_read_) return Status(PARCROP_E_INTERNAL, "bmp: describe before read_header");
+        traits->channels = source_channels_;
+        traits->has_alpha = alpha_.present();
+        traits->interlaced = false;
+        return Status::ok();
+    }
+
 private:
     Status read_header_unguarded(ImageHeader* header) {
         if (!header_read_) {

@@ -54,6 +54,13 @@ public:
     virtual void row(uint32_t y, const uint8_t* pixels) = 0;
 };
 
+// What a file stores beyond its size, for probing without decoding.
+struct ImageTraits {
+    uint32_t channels = 3;     // 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA: the layout that keeps everything
+    bool has_alpha = false;    // an alpha channel or a transparent colour
+    bool interlaced = false;   // rows stored out of order (a GIF's interlaced first frame)
+};
+
 class Decoder {
 public:
     virtual ~Decoder() = default;
@@ -61,6 +68,13 @@ public:
     virtual Status read_header(ImageHeader* header) = 0;
     // Valid after a successful read_header, once per decoder.
     virtual Status decode(const DecodeRequest& request, RowSink& sink) = 0;
+    // After a successful read_header: the stored layout, from the headers before the
+    // pixel data only. JPEG and PNG are probed from their own header parsers
+    // (jpeg_header.h, png_chunks.h), so their decoders keep this default.
+    virtual Status describe(ImageTraits* traits) {
+        (void)traits;
+        return Status(PARCROP_E_INTERNAL, "describe is not implemented for this decoder");
+    }
 };
 
 // True when `request` asks for columns and strictly increasing rows inside an image of
@@ -80,6 +94,13 @@ Status without_exceptions(const char* codec, Step&& step) {
         return Status(PARCROP_E_INTERNAL, std::string(codec) + ": unexpected exception");
     }
 }
+
+// The formats parcrop reads, as recognised from the first bytes.
+enum class FileFormat { unknown, jpeg, png, bmp, gif, hdr, tga, psd, pnm };
+
+// Which format the first bytes of `data` are, never the file name: the rule
+// make_decoder follows. `data` may be only the start of a file.
+FileFormat sniff_format(ByteSpan data);
 
 // The decoder for the format recognised from the first bytes of `data`, or
 // PARCROP_E_UNKNOWN_FORMAT. `data` must outlive the decoder.

@@ -27,25 +27,31 @@ bool has_stb_magic(ByteSpan data) {
 
 }  // namespace
 
+FileFormat sniff_format(ByteSpan data) {
+    if (starts_with(data, "\xFF\xD8\xFF", 3)) return FileFormat::jpeg;
+    if (starts_with(data, "\x89PNG\r\n\x1A\n", 8)) return FileFormat::png;
+    if (starts_with(data, "BM", 2)) return FileFormat::bmp;
+    if (starts_with(data, "GIF87a", 6) || starts_with(data, "GIF89a", 6)) return FileFormat::gif;
+    if (hdr_recognizes(data)) return FileFormat::hdr;
+    // TGA has no magic: the last guess before stb's formats.
+    if (!has_stb_magic(data) && tga_recognizes(data)) return FileFormat::tga;
+    if (stb_recognizes(data)) return starts_with(data, "8BPS", 4) ? FileFormat::psd : FileFormat::pnm;
+    return FileFormat::unknown;
+}
+
 Status make_decoder(ByteSpan data, const Limits& limits, std::unique_ptr<Decoder>* out) {
     if (data.size == 0) return Status(PARCROP_E_EMPTY_INPUT, "input is empty");
-    if (starts_with(data, "\xFF\xD8\xFF", 3)) {
-        *out = make_jpeg_decoder(data, limits);
-    } else if (starts_with(data, "\x89PNG\r\n\x1A\n", 8)) {
-        *out = make_png_decoder(data, limits);
-    } else if (starts_with(data, "BM", 2)) {
-        *out = make_bmp_decoder(data, limits);
-    } else if (starts_with(data, "GIF87a", 6) || starts_with(data, "GIF89a", 6)) {
-        *out = make_gif_decoder(data, limits);
-    } else if (hdr_recognizes(data)) {
-        *out = make_hdr_decoder(data, limits);
-    } else if (!has_stb_magic(data) && tga_recognizes(data)) {
-        // TGA has no magic: the last guess before stb's formats.
-        *out = make_tga_decoder(data, limits);
-    } else if (stb_recognizes(data)) {
-        *out = make_stb_decoder(data, limits);
-    } else {
-        return Status(PARCROP_E_UNKNOWN_FORMAT, "unknown format: the first bytes match no supported image format");
+    switch (sniff_format(data)) {
+        case FileFormat::jpeg: *out = make_jpeg_decoder(data, limits); break;
+        case FileFormat::png: *out = make_png_decoder(data, limits); break;
+        case FileFormat::bmp: *out = make_bmp_decoder(data, limits); break;
+        case FileFormat::gif: *out = make_gif_decoder(data, limits); break;
+        case FileFormat::hdr: *out = make_hdr_decoder(data, limits); break;
+        case FileFormat::tga: *out = make_tga_decoder(data, limits); break;
+        case FileFormat::psd:
+        case FileFormat::pnm: *out = make_stb_decoder(data, limits); break;
+        case FileFormat::unknown:
+            return Status(PARCROP_E_UNKNOWN_FORMAT, "unknown format: the first bytes match no supported image format");
     }
     if (!*out) return Status(PARCROP_E_OUT_OF_MEMORY, "no memory for a decoder");
     return Status::ok();

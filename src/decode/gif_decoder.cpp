@@ -260,6 +260,22 @@ public:
         return without_exceptions("gif", [&] { return decode_unguarded(request, sink); });
     }
 
+    // The first frame's descriptor holds the interlace flag and its graphic control
+    // extension the transparent index, so the blocks up to it are parsed, not the LZW data.
+    Status describe(ImageTraits* traits) override {
+        return without_exceptions("gif", [&] {
+            if (!header_read_) return Status(PARCROP_E_INTERNAL, "gif: describe before read_header");
+            std::unique_ptr<FirstFrame> frame(new FirstFrame);
+            PARCROP_RETURN_IF_ERROR(read_first_frame(frame.get()));
+            bool transparent = false;
+            for (uint32_t i = 0; i < 256; ++i) transparent = transparent || frame->rgba[i][3] == 0;
+            traits->channels = transparent ? 4 : 3;
+            traits->has_alpha = transparent;
+            traits->interlaced = frame->interlaced;
+            return Status::ok();
+        });
+    }
+
 private:
     static constexpr size_t kScreenEnd = 13;  // signature and logical screen descriptor
 

@@ -91,6 +91,12 @@ public:
         return without_exceptions("hdr", [&] { return decode_unguarded(request, sink); });
     }
 
+    Status describe(ImageTraits* traits) override {
+        if (!header_read_) return Status(PARCROP_E_INTERNAL, "hdr: describe before read_header");
+        *traits = ImageTraits{};  // RGB, tone-mapped to 8 bits
+        return Status::ok();
+    }
+
 private:
     // A header line as stb compares it: a C string, so up to its first NUL byte.
     Status next_line(size_t* position, std::string* line) const {

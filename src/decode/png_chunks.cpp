@@ -172,6 +172,10 @@ Status PngChunkReader::read_color_info(const PngHeader& header, PngColorInfo* in
                     }
                 }
             }
+        } else if (is_type(chunk.type, "eXIf")) {
+            // Its CRC is left to the EXIF parser's own checks: a damaged one costs only
+            // the orientation, never the image.
+            if (info->exif.data == nullptr) info->exif = ByteSpan{chunk.data, chunk.length};
         } else if (is_type(chunk.type, "IHDR")) {
             return corrupt("second IHDR");
         } else if (is_type(chunk.type, "IEND")) {

@@ -52,6 +52,9 @@ struct PngColorInfo {
     std::array<uint16_t, 3> transparent_color{};
     // Indexed images with a tRNS chunk.
     bool has_palette_alpha = false;
+    // The payload of the first complete eXIf chunk before the image data (EXIF as a TIFF
+    // structure, see exif.h), unchecked; empty when there is none.
+    ByteSpan exif;
 };
 
 class PngChunkReader {
@@ -62,9 +65,10 @@ public:
     // limits. Reads only the first 33 bytes.
     Status read_header(PngHeader* header);
 
-    // Walks the chunks after IHDR up to the first IDAT, keeping PLTE and tRNS. Critical
-    // chunks must be valid; ancillary ones other than tRNS are skipped unread, and a
-    // malformed tRNS is ignored (as libpng does), so odd metadata never costs an image.
+    // Walks the chunks after IHDR up to the first IDAT, keeping PLTE, tRNS and where the
+    // eXIf payload lies. Critical chunks must be valid; other ancillary ones are skipped
+    // unread, and a malformed tRNS is ignored (as libpng does), so odd metadata never
+    // costs an image.
     Status read_color_info(const PngHeader& header, PngColorInfo* info);
 
     // The payload of the next IDAT chunk, CRC-checked, after read_color_info. Sets

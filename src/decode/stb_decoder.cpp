@@ -223,6 +223,20 @@ public:
         return without_exceptions("stb", [&] { return decode_unguarded(request, sink); });
     }
 
+    Status describe(ImageTraits* traits) override {
+        if (!header_read_) return Status(PARCROP_E_INTERNAL, "stb: describe before read_header");
+        *traits = ImageTraits{};
+        if (std::strcmp(format_name(data_), "psd") == 0) {
+            // stb reports every PSD as RGBA; the header says whether a fourth plane is stored.
+            const bool alpha = data_.size >= 14 && big_endian_16(data_.data + 12) >= 4;
+            traits->channels = alpha ? 4 : 3;
+            traits->has_alpha = alpha;
+        } else {
+            traits->channels = info_channels_ == 1 ? 1 : 3;
+        }
+        return Status::ok();
+    }
+
 private:
     Status read_header_unguarded(ImageHeader* header) {
         const char* format = format_name(data_);
@@ -252,6 +266,7 @@ private:
                                                  static_cast<uint32_t>(height), limits_));
         width_ = static_cast<uint32_t>(width);
         height_ = static_cast<uint32_t>(height);
+        info_channels_ = static_cast<uint32_t>(channels);
         header_read_ = true;
 
         header->width = width_;
@@ -332,6 +347,7 @@ private:
     const Limits limits_;
     uint32_t width_ = 0;
     uint32_t height_ = 0;
+    uint32_t info_channels_ = 0;  // what stbi_info reported
     bool header_read_ = false;
 };
 

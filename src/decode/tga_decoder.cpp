@@ -155,6 +155,14 @@ public:
         return without_exceptions("tga", [&] { return decode_unguarded(request, sink); });
     }
 
+    Status describe(ImageTraits* traits) override {
+        if (!header_read_) return Status(PARCROP_E_INTERNAL, "tga: describe before read_header");
+        traits->channels = pixel_.channels;  // an index takes its colour map's layout
+        traits->has_alpha = pixel_.channels == 2 || pixel_.channels == 4;
+        traits->interlaced = false;
+        return Status::ok();
+    }
+
 private:
     Status read_header_unguarded(ImageHeader* header) {
         if (!header_read_) {

@@ -137,7 +137,9 @@ def _header_macro(name):
 
 @pytest.mark.parametrize("name", ["PARCROP_VERSION_MAJOR", "PARCROP_VERSION_MINOR",
                                   "PARCROP_VERSION_PATCH", "PARCROP_FLAG_NORMALIZED_BOXES",
-                                  "PARCROP_FLIP_HORIZONTAL", "PARCROP_FLIP_VERTICAL"])
+                                  "PARCROP_FLIP_HORIZONTAL", "PARCROP_FLIP_VERTICAL",
+                                  "PARCROP_INFO_PROGRESSIVE", "PARCROP_INFO_INTERLACED",
+                                  "PARCROP_INFO_HAS_ALPHA", "PARCROP_INFO_EXIF_MALFORMED"])
 def test_mirrored_macros(name):
     assert getattr(CDEFS_MODULE, name) == _header_macro(name)
 

@@ -30,6 +30,7 @@ from ._status import (
     Status,
 )
 from ._api import FILTERS, MODES, Cropper, crop, crop_boxes
+from ._probe import ImageInfo, probe
 
 
 def library_path() -> str:
@@ -50,6 +51,7 @@ __all__ = [
     "CropError",
     "Cropper",
     "FILTERS",
+    "ImageInfo",
     "InputError",
     "InternalError",
     "InvalidItemError",
@@ -63,4 +65,5 @@ __all__ = [
     "crop_boxes",
     "library_path",
     "library_version",
+    "probe",
 ]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import operator
 import os
 import threading
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from ._cdefs import PARCROP_FLAG_NORMALIZED_BOXES, PARCROP_FLIP_HORIZONTAL, PARCROP_FLIP_VERTICAL
 from ._lib import ffi, lib
 from ._status import CallError, CropError, Failure, Status, crop_error_class, status_name
+
+if TYPE_CHECKING:
+    from ._probe import ImageInfo
 
 __all__ = ["Cropper", "crop", "crop_boxes", "FILTERS", "MODES"]
 
@@ -520,6 +523,34 @@ class Cropper:
                 return {}
             messages[i] = ffi.string(lib.parcrop_last_item_message(ctx, i)).decode("utf-8", "replace")
         return messages
+
+    def probe(self, sources: Sequence[Source], *, errors: str = "raise") -> "ImageInfo":
+        """Image information from headers, without decoding. Same as :func:`parcrop.probe`
+        with this Cropper's threads and limits."""
+        from ._probe import run_probe
+
+        return run_probe(self, sources, errors)
+
+    def _call_native(self, call: Any, read_messages: Any) -> None:
+        """call(ctx) as one batch on the context, then read_messages(ctx) when no other
+        batch overlapped it (the context keeps only the last batch's messages)."""
+        with self._lock:
+            if self._closed:
+                raise ValueError("this Cropper is closed")
+            alone = self._active == 0
+            self._active += 1
+            self._generation += 1
+            generation = self._generation
+        try:
+            call(self._ctx)
+            with self._lock:
+                if alone and self._generation == generation:
+                    read_messages(self._ctx)
+        finally:
+            with self._lock:
+                self._active -= 1
+                if self._closed and self._active == 0:
+                    self._release()
 
 
 def _strerror(status: int) -> str:

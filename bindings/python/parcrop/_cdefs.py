@@ -15,6 +15,10 @@ PARCROP_VERSION_MINOR = 1
 PARCROP_VERSION_PATCH = 0
 PARCROP_VERSION_NUMBER = PARCROP_VERSION_MAJOR * 10000 + PARCROP_VERSION_MINOR * 100 + PARCROP_VERSION_PATCH
 PARCROP_FLAG_NORMALIZED_BOXES = 1
+PARCROP_INFO_PROGRESSIVE = 1
+PARCROP_INFO_INTERLACED = 2
+PARCROP_INFO_HAS_ALPHA = 4
+PARCROP_INFO_EXIF_MALFORMED = 8
 PARCROP_FLIP_HORIZONTAL = 1
 PARCROP_FLIP_VERTICAL = 2
 
@@ -151,6 +155,39 @@ parcrop_status parcrop_crop_glimpses(parcrop_context* context,
 size_t parcrop_last_batch_size(const parcrop_context* context);
 parcrop_status parcrop_last_item_status(const parcrop_context* context, size_t index);
 const char* parcrop_last_item_message(const parcrop_context* context, size_t index);
+
+typedef enum parcrop_format {
+    PARCROP_FORMAT_UNKNOWN = 0,
+    PARCROP_FORMAT_JPEG = 1,
+    PARCROP_FORMAT_PNG = 2,
+    PARCROP_FORMAT_BMP = 3,
+    PARCROP_FORMAT_GIF = 4,
+    PARCROP_FORMAT_TGA = 5,
+    PARCROP_FORMAT_HDR = 6,
+    PARCROP_FORMAT_PSD = 7,
+    PARCROP_FORMAT_PNM = 8
+} parcrop_format;
+
+const char* parcrop_format_name(parcrop_format format);
+
+typedef struct parcrop_image_info {
+    size_t struct_size;
+    uint32_t width;
+    uint32_t height;
+    uint32_t channels;
+    parcrop_format format;
+    uint32_t exif_orientation;
+    uint32_t display_width;
+    uint32_t display_height;
+    uint32_t flags;
+    uint32_t restart_interval;
+} parcrop_image_info;
+
+void parcrop_image_info_init(parcrop_image_info* info);
+
+parcrop_status parcrop_probe(parcrop_context* context, const parcrop_source* sources,
+                             size_t count, parcrop_image_info* out_info,
+                             parcrop_status* item_status);
 
 void* initialize(uint64_t num_threads, bool use_vips);
 void destroy(void* handle);

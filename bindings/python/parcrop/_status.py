@@ -82,7 +82,7 @@ class CropError(ParcropError):
 
     Attributes:
         output: the uint8 array of the batch; failed items' slots are zero, the others
-            hold their crops.
+            hold their crops. From :func:`parcrop.probe`: its :class:`ImageInfo`.
         failures: one ``(index, status_code, message)`` per failed item, in index order.
         statuses: int32 array with every item's status code (0 = success).
         status: the status code of the first failure.

@@ -1,0 +1,34 @@
+// A JPEG's headers up to its first scan, walked marker by marker without libjpeg: the
+// frame (SOFn), the restart interval (DRI) and where the EXIF block lies (APP1). Reads
+// nothing past the first SOS, so a caller holding only a file's first bytes can tell
+// whether they suffice, and how many more are needed when they do not.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/status.h"
+#include "decode/decoder.h"
+
+namespace parcrop {
+
+struct JpegHeader {
+    uint32_t width = 0, height = 0;
+    uint32_t components = 0;      // Nf of the frame: 1 gray, 3 YCbCr or RGB, 4 CMYK or YCCK
+    uint32_t precision = 0;       // bits per sample
+    uint8_t frame_marker = 0;     // 0xC0..0xCF, the SOFn that describes the frame
+    bool progressive = false;     // SOF2, SOF6, SOF10, SOF14
+    bool arithmetic = false;      // SOF9 and up
+    uint32_t restart_interval = 0;  // MCUs, from the last DRI before the first scan; 0 = none
+    ByteSpan exif;                // the first APP1 "Exif\0\0" payload after those 6 bytes
+};
+
+// Parses from SOI to the first SOS. PARCROP_E_TRUNCATED when `data` ends first; then
+// *needed (if not null) is the length of data the walk needs to go on, or 0 when it
+// cannot tell (garbage between markers). PARCROP_E_CORRUPT for a structure libjpeg
+// refuses (no SOI, a scan before the frame, two frames, bad lengths),
+// PARCROP_E_UNSUPPORTED for frames libjpeg-turbo 2.1 cannot decode (lossless,
+// hierarchical, not 8-bit, 2 or over 4 components, a height left to DNL).
+Status read_jpeg_header(ByteSpan data, JpegHeader* header, uint64_t* needed);
+
+}  // namespace parcrop
