@@ -35,7 +35,7 @@
 #                            [the stress test's RSS-growth check; see below; empty: none]
 #   CI=true                  installs missing Debian packages with apt-get
 #
-# Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 2 x FUZZ_SECONDS.
+# Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 3 x FUZZ_SECONDS.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -47,7 +47,7 @@ FUZZ_RSS_MB=${PARCROP_FUZZ_RSS_MB:-1024}
 FUZZ_TIMEOUT=${PARCROP_FUZZ_TIMEOUT:-5}
 JOBS=${PARCROP_JOBS:-$(nproc)}
 TEST_TIMEOUT=${PARCROP_TEST_TIMEOUT:-900}
-FUZZ_TARGETS="decode_region batch"
+FUZZ_TARGETS="decode_region batch probe"
 
 log() { printf '\n==== sanitize.sh: %s\n' "$*"; }
 want() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -148,8 +148,11 @@ if want fuzz; then
   failed=0
   for t in $FUZZ_TARGETS; do
     binary=build-fuzz/tests/fuzz/fuzz_$t
-    log "fuzz: $t: every crasher in tests/crashers/$t"
-    mapfile -t crashers < <(find "tests/crashers/$t" -maxdepth 1 -type f ! -name '.*' | sort)
+    # fuzz_probe reads fuzz_decode_region's layout: it shares that target's crashers and seeds.
+    inputs=$t
+    [ "$t" = probe ] && inputs=decode_region
+    log "fuzz: $t: every crasher in tests/crashers/$inputs"
+    mapfile -t crashers < <(find "tests/crashers/$inputs" -maxdepth 1 -type f ! -name '.*' | sort)
     if ((${#crashers[@]})); then
       "$binary" -rss_limit_mb="$FUZZ_RSS_MB" -timeout="$FUZZ_TIMEOUT" "${crashers[@]}" >"build-fuzz/crashers_$t.log" 2>&1 ||
         { tail -n 40 "build-fuzz/crashers_$t.log"; echo "sanitize.sh: a crasher of $t fails again" >&2; failed=1; }
@@ -164,7 +167,7 @@ if want fuzz; then
     # timeout: a hard stop should libFuzzer itself hang past its own limit.
     timeout --signal=KILL $((FUZZ_SECONDS + 300)) "$binary" \
       -max_total_time="$FUZZ_SECONDS" -rss_limit_mb="$FUZZ_RSS_MB" -timeout="$FUZZ_TIMEOUT" -max_len=65536 \
-      -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "build-fuzz/seed_corpus/$t" \
+      -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "build-fuzz/seed_corpus/$inputs" \
       >"build-fuzz/fuzz_$t.log" 2>&1 || status=$?
     grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb' "build-fuzz/fuzz_$t.log" || true
     shopt -s nullglob
@@ -175,8 +178,8 @@ if want fuzz; then
       grep -v -E '^(#|INFO:|\s+NEW_FUNC)' "build-fuzz/fuzz_$t.log" | tail -n 60
       for input in "${found[@]}"; do
         name=$(basename "$input")
-        cp "$input" "tests/crashers/$t/new-$name"
-        echo "sanitize.sh: $t failed; input saved as tests/crashers/$t/new-$name" >&2
+        cp "$input" "tests/crashers/$inputs/new-$name"
+        echo "sanitize.sh: $t failed; input saved as tests/crashers/$inputs/new-$name" >&2
       done
       ((${#found[@]})) || echo "sanitize.sh: fuzz_$t exited with $status and left no input" >&2
     fi
