@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import parcrop
-from parcrop import _api, _lib, _status
+from parcrop import _api, _lib, _status, transforms
 
 PACKAGE_DIR = Path(parcrop.__file__).resolve().parent
 
@@ -22,7 +22,7 @@ def _python(code, **env):
                           timeout=120)
 
 
-@pytest.mark.parametrize("module", [parcrop, _api, _status])
+@pytest.mark.parametrize("module", [parcrop, _api, _status, transforms])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

@@ -31,6 +31,7 @@ from ._status import (
 )
 from ._api import FILTERS, MODES, Cropper, crop, crop_boxes
 from ._probe import ImageInfo, probe
+from . import sampling, transforms
 
 
 def library_path() -> str:
