@@ -203,6 +203,18 @@ typedef enum parcrop_out_of_bounds {
     PARCROP_OUT_OF_BOUNDS_CLAMP = 2
 } parcrop_out_of_bounds;
 
+/* Whether boxes refer to the image as stored or as displayed (EXIF orientation). */
+typedef enum parcrop_exif {
+    /* Boxes, flips and glimpses are on the stored pixels, whatever the EXIF says. */
+    PARCROP_EXIF_IGNORE = 0,
+    /* Boxes (pixel or normalized), glimpses, out_of_bounds and flips are on the image
+     * as displayed: the stored image turned by its EXIF orientation (JPEG APP1 Exif, PNG
+     * eXIf; the orientation parcrop_probe reports, 1 for other formats and for absent or
+     * malformed EXIF), as Pillow's ImageOps.exif_transpose turns it. In exact mode the
+     * crop is the bytes of the same crop of the turned image. */
+    PARCROP_EXIF_APPLY = 1
+} parcrop_exif;
+
 /* What a batch produces and where. Fill with parcrop_crop_params_init(), which sets
  * a 32x32 RGB output, the default filter and mode, packed strides. */
 typedef struct parcrop_crop_params {
@@ -220,6 +232,7 @@ typedef struct parcrop_crop_params {
     const uint8_t* item_flip;   /* NULL, or one PARCROP_FLIP_* set per item, OR-ed with flip [NULL] */
     parcrop_out_of_bounds out_of_bounds; /* [PARCROP_OUT_OF_BOUNDS_ERROR] */
     uint8_t fill[4];            /* the padding's value of each output channel (first out_channels) [0] */
+    parcrop_exif exif;          /* [PARCROP_EXIF_IGNORE] */
 } parcrop_crop_params;
 
 PARCROP_API void parcrop_crop_params_init(parcrop_crop_params* params);
@@ -319,7 +332,8 @@ typedef struct parcrop_image_info {
      * right; 6: the stored image must turn 90 degrees clockwise to display), from IFD0
      * of a JPEG's first APP1 "Exif" segment or a PNG's eXIf chunk before the image data.
      * 1 when absent or malformed (then PARCROP_INFO_EXIF_MALFORMED is set) [1 for
-     * success, 0 for a failed item]. Crops are always of the stored image. */
+     * success, 0 for a failed item]. Crops are of the stored image
+     * unless parcrop_crop_params.exif is PARCROP_EXIF_APPLY. */
     uint32_t exif_orientation;
     /* The displayed size: width and height swapped for orientations 5 to 8, else
      * equal to them [0]. */

@@ -70,7 +70,7 @@ parcrop_status output_shape(const parcrop_crop_params& params, size_t count, Out
     return PARCROP_OK;
 }
 
-// Flips, the out-of-bounds policy and the fill; returns PARCROP_E_INVALID_OPTION.
+// Flips, the out-of-bounds policy, the fill and EXIF; returns PARCROP_E_INVALID_OPTION.
 parcrop_status output_geometry(const parcrop_crop_params& params, size_t count, BatchJob* job) {
     constexpr uint32_t kAllFlips = PARCROP_FLIP_HORIZONTAL | PARCROP_FLIP_VERTICAL;
     if ((params.flip & ~kAllFlips) != 0) return PARCROP_E_INVALID_OPTION;
@@ -83,6 +83,11 @@ parcrop_status output_geometry(const parcrop_crop_params& params, size_t count, 
         case PARCROP_OUT_OF_BOUNDS_ERROR: job->out_of_bounds = OutOfBounds::error; break;
         case PARCROP_OUT_OF_BOUNDS_PAD: job->out_of_bounds = OutOfBounds::pad; break;
         case PARCROP_OUT_OF_BOUNDS_CLAMP: job->out_of_bounds = OutOfBounds::clamp; break;
+        default: return PARCROP_E_INVALID_OPTION;
+    }
+    switch (raw_value(params.exif)) {
+        case PARCROP_EXIF_IGNORE: job->exif_apply = false; break;
+        case PARCROP_EXIF_APPLY: job->exif_apply = true; break;
         default: return PARCROP_E_INVALID_OPTION;
     }
     job->flip = params.flip;

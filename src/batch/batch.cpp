@@ -9,16 +9,26 @@
 #include <unordered_map>
 
 #include "batch/file_reader.h"
+#include "batch/orientation.h"
 #include "batch/parallel_for.h"
 #include "decode/decoder.h"
 
 namespace parcrop {
 namespace {
 
+// What the decoder's rows go to for one item: the plain writer, or the transposed one
+// when an EXIF orientation turns stored rows into output columns.
+class Writer {
+public:
+    virtual ~Writer() = default;
+    virtual void row(uint32_t y, const uint8_t* group_row) = 0;
+    virtual void finish() = 0;
+};
+
 // One item's output slot, filled from the rows its source's decoder delivers. Where the
 // region reaches outside the image (padding), the rows and columns there are the fill,
 // resampled like image pixels so that the edge blends as Pillow's would.
-class ItemWriter {
+class ItemWriter final : public Writer {
 public:
     ItemWriter(const CropPlan& plan, const OutputShape& shape, uint8_t* slot, uint32_t group_x0, const uint8_t* fill)
         : plan_(plan), shape_(shape), slot_(slot), group_x0_(group_x0),
@@ -44,7 +54,7 @@ public:
         }
     }
 
-    void row(uint32_t y, const uint8_t* group_row) {
+    void row(uint32_t y, const uint8_t* group_row) override {
         if (y < plan_.y0 || y >= plan_.y1 || plan_.x0 == plan_.x1) return;
         const uint32_t r = static_cast<uint32_t>(int64_t{y} - plan_.region_y0);
         const uint32_t channels = shape_.channels;
@@ -62,7 +72,7 @@ public:
     }
 
     // The vertical pass, once every row has arrived.
-    void finish() {
+    void finish() override {
         if (plan_.filter == Filter::nearest) return;
         std::vector<const uint8_t*> rows(plan_.taps_y.max_count);
         for (uint32_t o = 0; o < shape_.height; ++o) {
@@ -121,20 +131,164 @@ private:
     std::vector<uint8_t> padded_row_;  // the region's columns: fill around the image's
 };
 
+// The slot of an item whose plan is transposed (EXIF orientations 5 to 8): stored-frame
+// output row k is the output's column k. Pillow turns the image first and resizes along
+// the displayed rows, which are stored columns, before the displayed columns; so does
+// this, for the same bytes. Rows arrive in stored order, so each stored-frame output row
+// keeps int32 sums of its tap rows as they arrive, which is resample_column's arithmetic
+// and gives the same clipped intermediate; once its last image row is in, it is clipped,
+// resampled along the stored row (the displayed vertical pass) and written as a column.
+// Only the rows whose taps are in flight hold sums.
+class TransposedWriter final : public Writer {
+public:
+    TransposedWriter(const CropPlan& plan, const OutputShape& shape, uint8_t* slot, uint32_t group_x0,
+                     const uint8_t* fill, uint32_t open_rows)
+        : plan_(plan), shape_(shape), slot_(slot), group_x0_(group_x0), channels_(shape.channels),
+          region_bytes_(size_t{plan.region_width} * shape.channels), nearest_(plan.filter == Filter::nearest),
+          outputs_(static_cast<uint32_t>(nearest_ ? plan.nearest_rows.size() : plan.taps_y.first.size())),
+          columns_(static_cast<uint32_t>(nearest_ ? plan.nearest_columns.size() : plan.taps_x.first.size())) {
+        if (plan.x0 != plan.x1 && plan.y0 != plan.y1) {
+            image0_ = int64_t{plan.y0} - plan.region_y0;
+            image1_ = int64_t{plan.y1} - plan.region_y0;
+        }
+        output_row_.resize(size_t{columns_} * channels_);
+        if (plan.padded()) {
+            fill_row_.resize(region_bytes_);
+            for (size_t i = 0; i < region_bytes_; i += channels_) std::memcpy(&fill_row_[i], fill, channels_);
+            padded_row_ = fill_row_;
+        }
+        if (nearest_) {
+            if (!plan.padded()) return;
+            for (size_t i = 0; i < output_row_.size(); i += channels_) std::memcpy(&output_row_[i], fill, channels_);
+            for (uint32_t k = 0; k < outputs_; ++k) {
+                if (!inside(plan.nearest_rows[k])) emit(k);
+            }
+            return;
+        }
+        open_rows_ = std::max(open_rows, 1u);
+        sums_.resize(size_t{open_rows_} * region_bytes_);
+        clipped_.resize(region_bytes_);
+    }
+
+    void row(uint32_t y, const uint8_t* group_row) override {
+        if (y < plan_.y0 || y >= plan_.y1 || plan_.x0 == plan_.x1) return;
+        const int64_t r = int64_t{y} - plan_.region_y0;
+        const uint8_t* pixels = group_row + size_t{plan_.x0 - group_x0_} * channels_;
+        if (!padded_row_.empty()) {
+            std::memcpy(padded_row_.data() + static_cast<size_t>(plan_.x0 - plan_.region_x0) * channels_, pixels,
+                        size_t{plan_.x1 - plan_.x0} * channels_);
+            pixels = padded_row_.data();
+        }
+        if (nearest_) {
+            while (next_open_ < outputs_ && plan_.nearest_rows[next_open_] < r) ++next_open_;
+            for (; next_open_ < outputs_ && plan_.nearest_rows[next_open_] == r; ++next_open_) {
+                for (uint32_t j = 0; j < columns_; ++j) {
+                    std::memcpy(&output_row_[size_t{j} * channels_],
+                                pixels + size_t{plan_.nearest_columns[j]} * channels_, channels_);
+                }
+                emit(next_open_);
+            }
+            return;
+        }
+        const ResampleTaps& taps = plan_.taps_y;
+        while (next_open_ < outputs_ && taps.first[next_open_] <= r) open(next_open_++);
+        for (uint32_t k = next_close_; k < next_open_; ++k) {
+            if (r >= int64_t{taps.first[k]} + taps.count[k]) continue;
+            add(k, pixels, taps.weights[size_t{k} * taps.max_count + static_cast<size_t>(r - taps.first[k])]);
+        }
+        while (next_close_ < next_open_ && last_image_row(next_close_) <= r) close(next_close_++);
+    }
+
+    void finish() override {
+        if (nearest_) return;
+        // Rows whose taps lie wholly in the padding below the image (or all rows, when
+        // the box misses the image) have received nothing.
+        while (next_close_ < next_open_) close(next_close_++);
+        for (; next_open_ < outputs_; next_close_ = ++next_open_) {
+            open(next_open_);
+            close(next_open_);
+        }
+    }
+
+private:
+    bool inside(int64_t region_row) const {
+        return region_row >= image0_ && region_row < image1_;
+    }
+
+    // The image row after which output row k has all its image rows; fill-only rows
+    // close at once.
+    int64_t last_image_row(uint32_t k) const {
+        return std::min<int64_t>(int64_t{plan_.taps_y.first[k]} + plan_.taps_y.count[k], image1_) - 1;
+    }
+
+    int32_t* sums(uint32_t k) { return sums_.data() + size_t{k % open_rows_} * region_bytes_; }
+
+    void add(uint32_t k, const uint8_t* pixels, int32_t weight) {
+        int32_t* sum = sums(k);
+        for (size_t i = 0; i < region_bytes_; ++i) sum[i] += int32_t{pixels[i]} * weight;
+    }
+
+    void open(uint32_t k) {
+        int32_t* sum = sums(k);
+        std::fill(sum, sum + region_bytes_, int32_t{1} << (kWeightBits - 1));
+        if (fill_row_.empty()) return;
+        const ResampleTaps& taps = plan_.taps_y;
+        for (uint32_t t = 0; t < taps.count[k]; ++t) {
+            if (!inside(int64_t{taps.first[k]} + t)) add(k, fill_row_.data(), taps.weights[size_t{k} * taps.max_count + t]);
+        }
+    }
+
+    void close(uint32_t k) {
+        const int32_t* sum = sums(k);
+        for (size_t i = 0; i < region_bytes_; ++i) {
+            clipped_[i] = static_cast<uint8_t>(std::clamp<int32_t>(sum[i] >> kWeightBits, 0, 255));
+        }
+        resample_row(clipped_.data(), channels_, plan_.taps_x, output_row_.data());
+        emit(k);
+    }
+
+    // output_row_ as the output's column of stored-frame row k.
+    void emit(uint32_t k) {
+        const size_t column = size_t{plan_.flip_rows ? outputs_ - 1 - k : k} * channels_;
+        for (uint32_t j = 0; j < columns_; ++j) {
+            std::memcpy(slot_ + j * shape_.row_stride + column, &output_row_[size_t{j} * channels_], channels_);
+        }
+    }
+
+    const CropPlan& plan_;
+    const OutputShape& shape_;
+    uint8_t* slot_;
+    uint32_t group_x0_;
+    uint32_t channels_;
+    size_t region_bytes_;
+    bool nearest_;
+    uint32_t outputs_;  // stored-frame rows: the output's columns
+    uint32_t columns_;  // stored-frame columns: the output's rows
+    int64_t image0_ = 0, image1_ = 0;  // the region rows that are image rows
+    uint32_t open_rows_ = 1;
+    uint32_t next_open_ = 0, next_close_ = 0;
+    std::vector<int32_t> sums_;  // open_rows_ rows of region_bytes_, row k at k % open_rows_
+    std::vector<uint8_t> clipped_;
+    std::vector<uint8_t> output_row_;
+    std::vector<uint8_t> fill_row_;
+    std::vector<uint8_t> padded_row_;
+};
+
 class GroupSink final : public RowSink {
 public:
-    explicit GroupSink(std::vector<std::unique_ptr<ItemWriter>>* writers) : writers_(writers) {}
+    explicit GroupSink(std::vector<std::unique_ptr<Writer>>* writers) : writers_(writers) {}
     void row(uint32_t y, const uint8_t* pixels) override {
         for (auto& writer : *writers_) writer->row(y, pixels);
     }
 
 private:
-    std::vector<std::unique_ptr<ItemWriter>>* writers_;
+    std::vector<std::unique_ptr<Writer>>* writers_;
 };
 
 struct PlannedItem {
     size_t index;
     CropPlan plan;
+    uint32_t open_rows = 1;  // a transposed smoothing plan's rows of sums
 };
 
 class SourceProcessor {
@@ -156,17 +310,32 @@ public:
         // Items at the same scale share one decode; different scales decode apart,
         // so an item's pixels never depend on which other items share its batch.
         std::map<uint32_t, std::vector<PlannedItem>> by_scale;
+        // Boxes are on the displayed image; malformed EXIF displays as stored.
+        const Dihedral to_stored = display_to_stored(job_.exif_apply ? read_orientation(bytes) : 1);
+        const uint32_t display_width = to_stored.transpose ? header.height : header.width;
+        const uint32_t display_height = to_stored.transpose ? header.width : header.height;
         for (const size_t i : items) {
             parcrop_box box;
-            status = resolve_box(i, header, &box);
+            status = resolve_box(i, display_width, display_height, &box);
             if (!status.is_ok()) {
                 fail(i, status);
                 continue;
             }
             const uint32_t denom = job_.exact ? 1 : choose_scale_denom(box, job_.shape, header.max_scale_denom);
             const uint32_t flip = job_.flip | (job_.item_flip != nullptr ? job_.item_flip[i] : 0u);
-            by_scale[denom].push_back({i, plan_crop(box, header.width, header.height, denom, job_.shape, job_.filter,
-                                                    flip, job_.out_of_bounds == OutOfBounds::pad)});
+            PlannedItem item{i, plan_oriented_crop(box, header.width, header.height, to_stored, denom, job_.shape,
+                                                   job_.filter, flip, job_.out_of_bounds == OutOfBounds::pad)};
+            if (item.plan.transpose && item.plan.filter != Filter::nearest) {
+                item.open_rows = transposed_open_rows(item.plan);
+                status = check_decode_memory(uint64_t{item.open_rows} * item.plan.region_width * job_.shape.channels *
+                                                 sizeof(int32_t),
+                                             "the sums of a crop turned by its EXIF orientation", limits_);
+                if (!status.is_ok()) {
+                    fail(i, status);
+                    continue;
+                }
+            }
+            by_scale[denom].push_back(std::move(item));
         }
         bool first_decode = true;
         for (auto& [denom, planned] : by_scale) {
@@ -210,20 +379,21 @@ private:
         return read_file(source.path, limits_.max_file_size, file_buffer, bytes);
     }
 
-    Status resolve_box(size_t i, const ImageHeader& header, parcrop_box* box) const {
+    // The box on a width x height image (the displayed one, under exif_apply).
+    Status resolve_box(size_t i, uint32_t width, uint32_t height, parcrop_box* box) const {
         const BoxSource& from = job_.box_source;
         if (from.glimpses != nullptr) {
-            return glimpse_box(header.width, header.height, from.glimpses[i], from.max_img_percent, box);
+            return glimpse_box(width, height, from.glimpses[i], from.max_img_percent, box);
         }
         *box = from.boxes[i];
         if (from.normalized) {
-            box->x0 *= static_cast<float>(header.width);
-            box->x1 *= static_cast<float>(header.width);
-            box->y0 *= static_cast<float>(header.height);
-            box->y1 *= static_cast<float>(header.height);
+            box->x0 *= static_cast<float>(width);
+            box->x1 *= static_cast<float>(width);
+            box->y0 *= static_cast<float>(height);
+            box->y1 *= static_cast<float>(height);
         }
-        return apply_out_of_bounds(job_.out_of_bounds, header.width, header.height,
-                                   std::max(limits_.max_width, limits_.max_height), box);
+        return apply_out_of_bounds(job_.out_of_bounds, width, height, std::max(limits_.max_width, limits_.max_height),
+                                   box);
     }
 
     // Every decode needs a decoder of its own: decode() may be called once.
@@ -256,11 +426,15 @@ private:
             std::set_union(rows.begin(), rows.end(), item_rows.begin(), item_rows.end(), std::back_inserter(merged));
             rows.swap(merged);
         }
-        std::vector<std::unique_ptr<ItemWriter>> writers;
+        std::vector<std::unique_ptr<Writer>> writers;
         for (const PlannedItem& item : planned) {
-            writers.push_back(std::make_unique<ItemWriter>(item.plan, job_.shape,
-                                                           job_.out + item.index * job_.shape.item_stride,
-                                                           request.x0, job_.fill));
+            uint8_t* slot = job_.out + item.index * job_.shape.item_stride;
+            if (item.plan.transpose) {
+                writers.push_back(std::make_unique<TransposedWriter>(item.plan, job_.shape, slot, request.x0, job_.fill,
+                                                                     item.open_rows));
+            } else {
+                writers.push_back(std::make_unique<ItemWriter>(item.plan, job_.shape, slot, request.x0, job_.fill));
+            }
         }
         if (any_rows) {
             request.rows = &rows;

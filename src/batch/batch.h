@@ -38,6 +38,7 @@ struct BatchJob {
     const uint8_t* item_flip = nullptr;   // or per item, OR-ed with flip
     OutOfBounds out_of_bounds = OutOfBounds::error;
     uint8_t fill[4] = {0, 0, 0, 0};       // the padding's value per output channel
+    bool exif_apply = false;              // boxes and flips are on the displayed image
 };
 
 // Fills results (count entries). Never throws.

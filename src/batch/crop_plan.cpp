@@ -123,9 +123,6 @@ std::vector<uint32_t> CropPlan::needed_rows() const {
     return rows;
 }
 
-namespace {
-
-// Output o takes what output size - 1 - o took.
 void reverse_taps(ResampleTaps* taps) {
     std::reverse(taps->first.begin(), taps->first.end());
     std::reverse(taps->count.begin(), taps->count.end());
@@ -136,6 +133,8 @@ void reverse_taps(ResampleTaps* taps) {
                          taps->weights.begin() + static_cast<long>((outputs - 1 - o) * stride));
     }
 }
+
+namespace {
 
 // The hull [*start, *start + *size) of the box side [lo, hi) in an image side of `side`
 // pixels, and the part of it inside the image. Without padding the hull is the part

@@ -59,12 +59,19 @@ struct CropPlan {
     // A horizontal flip is in the column taps (output o takes what W - 1 - o would);
     // a vertical one is left to whoever writes the output rows.
     bool flip_rows = false;
+    // EXIF orientation (orientation.h): stored-frame output row k is the output's column
+    // k and its column j the output's row j. Rows still arrive in stored order, so the
+    // resize runs vertical pass first, as the horizontal one of the displayed image.
+    bool transpose = false;
 
     bool padded() const;
     // The scaled-image rows this crop reads, sorted and unique; none when the box lies
     // wholly outside the image.
     std::vector<uint32_t> needed_rows() const;
 };
+
+// Output o takes what output size - 1 - o took.
+void reverse_taps(ResampleTaps* taps);
 
 // flip: PARCROP_FLIP_* bits. pad: the box may reach outside the image.
 CropPlan plan_crop(const parcrop_box& box, uint32_t image_width, uint32_t image_height,

@@ -13,7 +13,8 @@
 //          data, data, a prefix of source 0 (same pointer, shorter), no data/empty/missing
 //          file  [10] max_img_percent  [11] bit 0: tiny max_pixels (bomb refusal path),
 //          bits 1-2 out_of_bounds (3: an invalid value), bits 3-4 flip for every item,
-//          bit 5 per-item flips from bits 2-3 of each item's box kind
+//          bit 5 per-item flips from bits 2-3 of each item's box kind, bits 6-7 exif: 0 ignore,
+//          1-2 apply (boxes on the displayed image), 3 an invalid value
 //   item   [0] source index  [1] box kind (bits 0-1, mod 3): raw float32 bits (NaN, inf, huge, negative),
 //          u16/256 pixels, u16/65535 fractions  [2..17] x0 y0 x1 y1 (or glimpse x, y, scale)
 //
@@ -187,6 +188,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int out_of_bounds = policy < 3 ? static_cast<int>(policy) : 7;
     std::memcpy(&p.out_of_bounds, &out_of_bounds, sizeof out_of_bounds);
     p.flip = (limit_choice >> 3) & 3;
+    const uint32_t exif_choice = (limit_choice >> 6) & 3;
+    const int exif = exif_choice == 0 ? PARCROP_EXIF_IGNORE : exif_choice < 3 ? PARCROP_EXIF_APPLY : 2;
+    std::memcpy(&p.exif, &exif, sizeof exif);
     const uint8_t fill[4] = {0x5A, 0x3C, 0x96, 0xC3};
     std::memcpy(p.fill, fill, sizeof fill);
 

@@ -162,8 +162,23 @@ struct SeedItem {
 };
 
 // fuzz_batch's header byte 11: out_of_bounds in bits 1-2, flips in bits 3-4, per-item flips
-// (from each item's box kind) in bit 5.
+// (from each item's box kind) in bit 5, exif=apply in bit 6.
 constexpr uint8_t kPad = 1 << 1, kClamp = 2 << 1, kFlipBoth = 3 << 3, kItemFlips = 1 << 5;
+constexpr uint8_t kExifApply = 1 << 6;
+
+// The JPEG with an APP1 Exif segment right after SOI whose IFD0 holds only `orientation`.
+Bytes with_orientation(const Bytes& jpeg, uint8_t orientation) {
+    const Bytes segment = {0xFF, 0xE1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+                           'M', 'M', 0, 42, 0, 0, 0, 8,              // big endian, IFD0 at 8
+                           0, 1,                                     // one entry
+                           0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0,  // Orientation, SHORT
+                           0, 0, 0, 0};                              // no next IFD
+    Bytes out = {jpeg[0], jpeg[1]};
+    out.reserve(jpeg.size() + segment.size());
+    for (const uint8_t b : segment) out.push_back(b);
+    for (size_t i = 2; i < jpeg.size(); ++i) out.push_back(jpeg[i]);
+    return out;
+}
 
 // fuzz_batch: header, items, source lengths, source bytes.
 Bytes batch_seed(uint8_t out_h, uint8_t out_w, uint8_t channels, uint8_t filter, uint8_t mode, uint8_t flags,
@@ -239,6 +254,23 @@ int main(int argc, char** argv) {
                                   {{0, 2, {0.3f, 0.4f, 0.5f, 0.0f}}, {0, 2, {1.0f, 1.0f, 0.25f, 0.0f}}},
                                   {&image.bytes}, 60));
             files += 8;
+        }
+        // EXIF orientations with boxes on the displayed image: a mirror and both transposes,
+        // padded and flipped, for every filter.
+        for (size_t n = 0; n < all.size(); ++n) {
+            const Bytes& jpeg = all[n].bytes;
+            if (jpeg.size() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) continue;
+            for (const uint8_t orientation : {3, 6, 7}) {
+                const Bytes oriented = with_orientation(jpeg, orientation);
+                const uint8_t filter = static_cast<uint8_t>((n + orientation) % 6);
+                write_file(batch_dir / (all[n].name + "_exif" + std::to_string(orientation)),
+                           batch_seed(11, 7, 3, filter, static_cast<uint8_t>(orientation % 3), 1, 0,
+                                      {{0, 2 | 4, {0.1f, 0.2f, 0.9f, 0.7f}},
+                                       {0, 2 | 8, {-0.2f, 0.5f, 0.6f, 1.1f}},
+                                       {0, 2, {0.0f, 0.0f, 1.0f, 1.0f}}},
+                                      {&oriented}, 100, kPad | kItemFlips | kExifApply));
+                ++files;
+            }
         }
         // Several sources in one batch, with items interleaved.
         for (size_t n = 0; n + 2 < all.size(); n += 5) {

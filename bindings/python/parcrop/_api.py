@@ -257,6 +257,7 @@ def _params(height: int, width: int, channels: int, filter_value: int, mode_valu
 
 
 OUT_OF_BOUNDS = {"error": 0, "pad": 1, "clamp": 2}
+EXIF = {"ignore": 0, "apply": 1}
 
 
 def _flip_arg(name: str, value: Any, count: int) -> np.ndarray:
@@ -424,7 +425,7 @@ class Cropper:
 
     def crop(self, paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int = 32,
              channels: int = 3, max_img_percent: float = 0.25, filter: str = "nearest",
-             out: Any = None, errors: str = "raise") -> Result:
+             out: Any = None, errors: str = "raise", exif: str = "ignore") -> Result:
         """Glimpses placed by fractions of each image, as parallel_image_crop crops them.
 
         Same as :func:`parcrop.crop` on this Cropper's context.
@@ -439,6 +440,7 @@ class Cropper:
         percent = _float_arg("max_img_percent", max_img_percent)
         params = _params(window, window, chans, _choice_arg("filter", filter, FILTERS),
                          lib.PARCROP_DECODE_DEFAULT, 0)
+        params.exif = _choice_arg("exif", exif, EXIF)
         errors = _errors_arg(errors)
         output = _out_arg(out, (count, window, window, chans))
         glimpses = np.ascontiguousarray(np.stack([xs, ys, scales], axis=1), dtype=np.float32)
@@ -453,7 +455,7 @@ class Cropper:
                    channels: int = 3, filter: str = "bilinear", normalized: bool = False,
                    out: Any = None, errors: str = "raise", mode: str = "default",
                    hflip: Any = False, vflip: Any = False, out_of_bounds: str = "error",
-                   fill: Any = 0) -> Result:
+                   fill: Any = 0, exif: str = "ignore") -> Result:
         """Crops boxes of images and resizes them. Same as :func:`parcrop.crop_boxes`."""
         items = _Sources(sources)
         count = items.count
@@ -465,6 +467,7 @@ class Cropper:
                          PARCROP_FLAG_NORMALIZED_BOXES if normalized else 0)
         # Holds the per-item flips that params points to until this method returns.
         item_flips = _set_geometry(params, count, chans, hflip, vflip, out_of_bounds, fill)
+        params.exif = _choice_arg("exif", exif, EXIF)
         errors = _errors_arg(errors)
         output = _out_arg(out, (count, height, width, chans))
 
@@ -584,7 +587,7 @@ def _crop_error(output: np.ndarray, statuses: np.ndarray, messages: Dict[int, st
 
 def crop(paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int = 32,
          channels: int = 3, max_img_percent: float = 0.25, filter: str = "nearest",
-         num_threads: int = 0, out: Any = None, errors: str = "raise") -> Result:
+         num_threads: int = 0, out: Any = None, errors: str = "raise", exif: str = "ignore") -> Result:
     """Crops glimpses placed by fractions of each image, as parallel_image_crop does.
 
     For an image of width W and height H (all in float32)::
@@ -615,6 +618,8 @@ def crop(paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int =
         errors: "raise" (raise CropError after the batch when an item failed),
             "ignore" (failed items' slots are zero) or "status" (return
             ``(array, statuses)`` with one int32 status per item, 0 for success).
+        exif: "ignore" places the glimpse on the image as stored; "apply" on the image
+            as displayed, turned by its EXIF orientation (see :func:`crop_boxes`).
 
     Returns:
         uint8 array [N, window_size, window_size, channels] (the ``out`` array if
@@ -633,14 +638,15 @@ def crop(paths: Sequence[Source], x: Any, y: Any, scale: Any, window_size: int =
     """
     with Cropper(num_threads) as cropper:
         return cropper.crop(paths, x, y, scale, window_size=window_size, channels=channels,
-                            max_img_percent=max_img_percent, filter=filter, out=out, errors=errors)
+                            max_img_percent=max_img_percent, filter=filter, out=out, errors=errors,
+                            exif=exif)
 
 
 def crop_boxes(sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int, int]],
                channels: int = 3, filter: str = "bilinear", normalized: bool = False,
                out: Any = None, errors: str = "raise", num_threads: int = 0,
                mode: str = "default", hflip: Any = False, vflip: Any = False,
-               out_of_bounds: str = "error", fill: Any = 0) -> Result:
+               out_of_bounds: str = "error", fill: Any = 0, exif: str = "ignore") -> Result:
     """Crops a box of each image and resizes it, decoding only what the crop needs.
 
     Args:
@@ -678,6 +684,12 @@ def crop_boxes(sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int
             the fill) or "clamp" (the box is moved inside the image, keeping its size,
             and becomes the whole side where it is larger than the image).
         fill: the padding, one value 0..255 or one per output channel.
+        exif: "ignore" (boxes are on the image as stored) or "apply": boxes (pixel or
+            normalized), flips and ``out_of_bounds`` are on the image as displayed, the
+            stored one turned by its EXIF orientation (JPEG APP1 Exif, PNG eXIf; none or
+            malformed EXIF, and other formats, display as stored). With ``mode="exact"``
+            the crop is byte for byte that of ``ImageOps.exif_transpose(img)``; the stored
+            pixels are still decoded only as far as the crop needs.
 
     Returns:
         uint8 array [N, height, width, channels], or ``(array, statuses)`` with
@@ -705,4 +717,5 @@ def crop_boxes(sources: Sequence[Source], boxes: Any, size: Union[int, Tuple[int
     with Cropper(num_threads) as cropper:
         return cropper.crop_boxes(sources, boxes, size, channels=channels, filter=filter,
                                   normalized=normalized, out=out, errors=errors, mode=mode,
-                                  hflip=hflip, vflip=vflip, out_of_bounds=out_of_bounds, fill=fill)
+                                  hflip=hflip, vflip=vflip, out_of_bounds=out_of_bounds, fill=fill,
+                                  exif=exif)

@@ -111,6 +111,11 @@ typedef enum parcrop_out_of_bounds {
     PARCROP_OUT_OF_BOUNDS_CLAMP = 2
 } parcrop_out_of_bounds;
 
+typedef enum parcrop_exif {
+    PARCROP_EXIF_IGNORE = 0,
+    PARCROP_EXIF_APPLY = 1
+} parcrop_exif;
+
 typedef struct parcrop_crop_params {
     size_t struct_size;
     uint32_t out_height;
@@ -125,6 +130,7 @@ typedef struct parcrop_crop_params {
     const uint8_t* item_flip;
     parcrop_out_of_bounds out_of_bounds;
     uint8_t fill[4];
+    parcrop_exif exif;
 } parcrop_crop_params;
 
 void parcrop_crop_params_init(parcrop_crop_params* params);
