@@ -80,3 +80,21 @@ def test_repr_and_output_buffer(rng, tmp_path):
     assert repr(transform).startswith("RandomResizedCrop(size=(8, 8), scale=(0.5, 1.0)")
     out = np.zeros((2, 8, 8, 3), np.uint8)
     assert transform(paths, out=out) is out and out.any()
+
+
+def test_exif_apply_crops_the_photo_as_displayed(rng, tmp_path):
+    from PIL import ImageOps
+
+    image = noise(rng, 60, 90, 3)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the stored image turns 90 degrees clockwise to display
+    path = tmp_path / "rotated.png"
+    Image.fromarray(image).save(path, exif=exif)
+    transform = T.RandomResizedCrop((12, 20), flip_p=0.5, mode="exact", seed=3, backend="numpy", exif="apply")
+    batch = transform([str(path)] * 4, indices=range(4))
+    displayed = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
+    assert displayed.shape == (90, 60, 3)
+    boxes, flips = transform.draw(np.array([[60, 90]] * 4), indices=range(4))
+    for crop, box, flip in zip(batch, boxes, flips):
+        want = pillow_two_pass(displayed, tuple(int(v) for v in box), (12, 20), Image.BILINEAR)
+        np.testing.assert_array_equal(crop, want[:, ::-1] if flip else want)

@@ -42,6 +42,9 @@ class RandomResizedCrop:
         seed: with the epoch and each sample's index, the seed of that sample's draws,
             so a batch does not depend on worker count or order [0].
         backend: "torch" (torchvision's calls), "numpy" or "auto" [auto].
+        exif: "ignore" (the stored image, as torchvision and Pillow's open) or "apply"
+            (the photo as displayed: sizes, boxes and flips in the frame its EXIF
+            orientation gives) ["ignore"].
         num_threads: native threads per call; 0 uses every core [0]. In DataLoader
             workers use 1.
 
@@ -60,7 +63,7 @@ class RandomResizedCrop:
     def __init__(self, size: Union[int, Tuple[int, int]], scale: Sequence[float] = (0.08, 1.0),
                  ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0), flip_p: float = 0.5, *,
                  filter: str = "bilinear", mode: str = "default", channels: int = 3, seed: int = 0,
-                 backend: str = "auto", num_threads: int = 0) -> None:
+                 backend: str = "auto", exif: str = "ignore", num_threads: int = 0) -> None:
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.scale = tuple(float(v) for v in scale)
         self.ratio = tuple(float(v) for v in ratio)
@@ -70,13 +73,16 @@ class RandomResizedCrop:
         self.channels = channels
         self.seed = seed
         self.backend = backend
+        if exif not in ("ignore", "apply"):
+            raise ValueError(f"exif must be 'ignore' or 'apply', got {exif!r}")
+        self.exif = exif
         self.num_threads = num_threads
         self._cropper: Optional[Cropper] = None
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(size={self.size}, scale={self.scale}, ratio={self.ratio}, "
                 f"flip_p={self.flip_p}, filter={self.filter!r}, mode={self.mode!r}, "
-                f"channels={self.channels}, seed={self.seed}, backend={self.backend!r})")
+                f"channels={self.channels}, seed={self.seed}, backend={self.backend!r}, exif={self.exif!r})")
 
     # A native context is made on first use in each process, so the transform pickles
     # as its settings and DataLoader workers each get their own.
@@ -103,12 +109,12 @@ class RandomResizedCrop:
         sources = list(sources)
         cropper = self._context()
         info = cropper.probe(sources, errors="status" if errors != "raise" else "raise")
-        sizes = np.stack([info.width, info.height], axis=1).astype(np.int64)
+        sizes = (info.display_size if self.exif == "apply" else info.size).astype(np.int64)
         failed = ~info.ok
         sizes[failed] = 1  # drawn for, then refused below with the probe's status
         boxes, flips = self.draw(sizes, indices, epoch)
         result = cropper.crop_boxes(sources, boxes, self.size, channels=self.channels, filter=self.filter,
-                                    mode=self.mode, hflip=flips, out=out,
+                                    mode=self.mode, hflip=flips, exif=self.exif, out=out,
                                     errors="status" if errors != "raise" else "raise")
         if errors == "raise":
             return result
