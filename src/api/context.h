@@ -23,6 +23,11 @@ struct parcrop_context {
 
 namespace parcrop {
 
+// Copies each item's status to item_status, keeps the results (and their messages) on
+// the context for parcrop_last_item_*, and returns PARCROP_OK or PARCROP_ITEMS_FAILED.
+parcrop_status record_results(parcrop_context* context, std::vector<ItemResult>* results,
+                              parcrop_status* item_status);
+
 // Validates the call, runs it and records its results on the context. Never throws.
 parcrop_status run_public_batch(parcrop_context* context, const parcrop_source* sources, size_t count,
                                 const BoxSource& boxes, const parcrop_crop_params* params, uint8_t* out,

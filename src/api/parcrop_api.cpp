@@ -138,13 +138,18 @@ parcrop_status run_public_batch(parcrop_context* context, const parcrop_source* 
     } catch (...) {
         return PARCROP_E_OUT_OF_MEMORY;  // only the results vector can throw here
     }
+    return record_results(context, &results, item_status);
+}
+
+parcrop_status record_results(parcrop_context* context, std::vector<ItemResult>* results,
+                              parcrop_status* item_status) {
     parcrop_status overall = PARCROP_OK;
-    for (size_t i = 0; i < count; ++i) {
-        item_status[i] = results[i].status;
-        if (results[i].status != PARCROP_OK) overall = PARCROP_ITEMS_FAILED;
+    for (size_t i = 0; i < results->size(); ++i) {
+        item_status[i] = (*results)[i].status;
+        if ((*results)[i].status != PARCROP_OK) overall = PARCROP_ITEMS_FAILED;
     }
     std::lock_guard<std::mutex> lock(context->last_batch_mutex);
-    context->last_batch.swap(results);
+    context->last_batch.swap(*results);
     return overall;
 }
 

@@ -44,14 +44,7 @@ parcrop_status parcrop_probe(parcrop_context* context, const parcrop_source* sou
     } catch (...) {
         return PARCROP_E_OUT_OF_MEMORY;  // only the results and buffers can throw here
     }
-    parcrop_status overall = PARCROP_OK;
-    for (size_t i = 0; i < count; ++i) {
-        item_status[i] = results[i].status;
-        if (results[i].status != PARCROP_OK) overall = PARCROP_ITEMS_FAILED;
-    }
-    std::lock_guard<std::mutex> lock(context->last_batch_mutex);
-    context->last_batch.swap(results);
-    return overall;
+    return parcrop::record_results(context, &results, item_status);
 }
 
 }  // extern "C"

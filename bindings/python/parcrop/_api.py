@@ -482,33 +482,25 @@ class Cropper:
     def _run(self, call: Any, items: _Sources, output: np.ndarray, errors: str) -> Result:
         count = items.count
         statuses = np.zeros(count, dtype=np.int32)
-        with self._lock:
-            if self._closed:
-                raise ValueError("this Cropper is closed")
-            alone = self._active == 0
-            self._active += 1
-            self._generation += 1
-            generation = self._generation
         messages: Dict[int, str] = {}
-        try:
-            if count > 0:
-                out_ptr = ffi.from_buffer("uint8_t[]", output, require_writable=True)
-                status_ptr = ffi.from_buffer("parcrop_status[]", statuses, require_writable=True)
-                # The GIL is released for the duration of this call (cffi ABI mode).
-                result = call(self._ctx, items.array, out_ptr, status_ptr)
-                if result not in (lib.PARCROP_OK, lib.PARCROP_ITEMS_FAILED):
-                    raise _call_error(result)
-                if result == lib.PARCROP_ITEMS_FAILED:
-                    with self._lock:
-                        # The context keeps the messages of the batch that finished last:
-                        # read them only when no other batch overlapped this one.
-                        if alone and self._generation == generation:
-                            messages = self._messages(statuses)
-        finally:
-            with self._lock:
-                self._active -= 1
-                if self._closed and self._active == 0:
-                    self._release()
+        outcome: List[int] = []
+
+        def native(ctx: Any) -> None:
+            if count == 0:
+                return
+            out_ptr = ffi.from_buffer("uint8_t[]", output, require_writable=True)
+            status_ptr = ffi.from_buffer("parcrop_status[]", statuses, require_writable=True)
+            # The GIL is released for the duration of this call (cffi ABI mode).
+            result = call(ctx, items.array, out_ptr, status_ptr)
+            if result not in (lib.PARCROP_OK, lib.PARCROP_ITEMS_FAILED):
+                raise _call_error(result)
+            outcome.append(result)
+
+        def read_messages(ctx: Any) -> None:
+            if outcome and outcome[0] == lib.PARCROP_ITEMS_FAILED:
+                messages.update(self._messages(statuses))
+
+        self._call_native(native, read_messages)
         if errors == "status":
             return output, statuses
         if errors == "raise" and count > 0 and statuses.any():
