@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,9 @@ Bytes batch_seed(uint8_t out_h, uint8_t out_w, uint8_t channels, uint8_t filter,
                 put_f32(&out, v);
             } else {
                 const float scale = encoding == 1 ? 256.0f : 65535.0f;
+                if (!(v >= 0.0f && v * scale <= 65535.0f)) {
+                    throw std::runtime_error("a u16 box coordinate must lie in [0, 65535 / scale]; use raw floats");
+                }
                 put_u16(&out, static_cast<uint32_t>(v * scale));
                 put_u16(&out, 0);
             }
@@ -266,7 +270,7 @@ int main(int argc, char** argv) {
                 write_file(batch_dir / (all[n].name + "_exif" + std::to_string(orientation)),
                            batch_seed(11, 7, 3, filter, static_cast<uint8_t>(orientation % 3), 1, 0,
                                       {{0, 2 | 4, {0.1f, 0.2f, 0.9f, 0.7f}},
-                                       {0, 2 | 8, {-0.2f, 0.5f, 0.6f, 1.1f}},
+                                       {0, 0 | 8, {-0.2f, 0.5f, 0.6f, 1.1f}},  // raw floats: outside [0, 1]
                                        {0, 2, {0.0f, 0.0f, 1.0f, 1.0f}}},
                                       {&oriented}, 100, kPad | kItemFlips | kExifApply));
                 ++files;
