@@ -150,3 +150,87 @@ TEST_CASE("SIMD passes clamp the extreme sums as the scalar passes do", "[resamp
         }
     }
 }
+
+TEST_CASE("SIMD row pass matches the scalar pass on arbitrary taps", "[resample][simd]") {
+    // Taps compute_taps never makes: strides 1..24 with counts differing within a
+    // group of outputs, first[] in any order, outputs reading the row's last pixel,
+    // and weights up to 2^22 in magnitude of either sign (their absolute sum kept
+    // within 2^23 so that the scalar sums stay within int32).
+    std::mt19937 rng(20240602);
+    std::uniform_int_distribution<int> coin(0, 3);
+    for (const int64_t target : parcrop::resample_simd_targets()) {
+        INFO("target " << parcrop::resample_simd_target_name(target));
+        const ForcedTarget forced(target);
+        for (int iteration = 0; iteration < 400; ++iteration) {
+            const uint32_t stride = 1 + static_cast<uint32_t>(iteration % 24);
+            const uint32_t in_size = stride + std::uniform_int_distribution<uint32_t>(0, 80)(rng);
+            const uint32_t out_size = std::uniform_int_distribution<uint32_t>(1, 70)(rng);
+            parcrop::ResampleTaps taps;
+            taps.max_count = stride;
+            taps.first.resize(out_size);
+            taps.count.resize(out_size);
+            taps.weights.assign(size_t{out_size} * stride, 0);
+            const int32_t limit = std::min<int32_t>(int32_t{1} << 22, (int32_t{1} << 23) / static_cast<int32_t>(stride));
+            std::uniform_int_distribution<int32_t> weight(-limit + 1, limit - 1);
+            for (uint32_t o = 0; o < out_size; ++o) {
+                const uint32_t n = coin(rng) == 0 ? stride : std::uniform_int_distribution<uint32_t>(1, stride)(rng);
+                const int kind = coin(rng);
+                const uint32_t f = kind == 0 ? in_size - n
+                                   : kind == 1 ? std::min(in_size - n, o * in_size / out_size)
+                                               : std::uniform_int_distribution<uint32_t>(0, in_size - n)(rng);
+                taps.first[o] = f;
+                taps.count[o] = n;
+                for (uint32_t k = 0; k < n; ++k) {
+                    const int pick = coin(rng);
+                    taps.weights[size_t{o} * stride + k] =
+                        pick == 0 ? limit - 1 : pick == 1 ? -(limit - 1) : weight(rng);
+                }
+            }
+            if (coin(rng) == 0) reverse_taps(&taps);
+            for (const uint32_t channels : {3u, 4u}) {
+                INFO(channels << " channels, stride " << stride << ", " << in_size << " -> " << out_size);
+                uint32_t extent = 0;
+                for (uint32_t o = 0; o < out_size; ++o) extent = std::max(extent, taps.first[o] + taps.count[o]);
+                const std::vector<uint8_t> row = random_pixels(rng, size_t{extent} * channels);
+                std::vector<uint8_t> simd(size_t{out_size} * channels), scalar(simd.size());
+                parcrop::resample_row(row.data(), channels, taps, simd.data());
+                parcrop::resample_row_scalar(row.data(), channels, taps, scalar.data());
+                REQUIRE(simd == scalar);
+            }
+        }
+    }
+}
+
+TEST_CASE("SIMD row pass matches the scalar pass on downscales that end at the row's end",
+          "[resample][simd]") {
+    // Whole rows and boxes flush with the right edge, so that the last outputs read
+    // the last pixel, at the scales of batch resizes.
+    for (const int64_t target : parcrop::resample_simd_targets()) {
+        INFO("target " << parcrop::resample_simd_target_name(target));
+        const ForcedTarget forced(target);
+        std::mt19937 rng(20240603);
+        for (const Filter filter : kSmoothing) {
+            for (const uint32_t in_size : {224u, 333u, 375u, 500u, 640u, 1000u}) {
+                for (const uint32_t out_size : {4u, 5u, 8u, 99u, 112u, 224u, 256u}) {
+                    for (const double in0 : {0.0, 0.5, 17.25}) {
+                        parcrop::ResampleTaps taps = parcrop::compute_taps(in0, in_size, in_size, out_size, filter);
+                        if (in0 == 0.5) reverse_taps(&taps);
+                        for (const uint32_t channels : {3u, 4u}) {
+                            INFO("filter " << static_cast<int>(filter) << ", " << channels << " channels, "
+                                           << in_size << " -> " << out_size << " from " << in0);
+                            uint32_t extent = 0;
+                            for (size_t o = 0; o < taps.first.size(); ++o) {
+                                extent = std::max(extent, taps.first[o] + taps.count[o]);
+                            }
+                            const std::vector<uint8_t> row = random_pixels(rng, size_t{extent} * channels);
+                            std::vector<uint8_t> simd(size_t{out_size} * channels), scalar(simd.size());
+                            parcrop::resample_row(row.data(), channels, taps, simd.data());
+                            parcrop::resample_row_scalar(row.data(), channels, taps, scalar.data());
+                            REQUIRE(simd == scalar);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

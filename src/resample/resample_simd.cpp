@@ -10,6 +10,11 @@
 
 #include "resample/resample.h"
 
+// AVX3_DL (Ice Lake, Zen 4 and later) brings VNNI and VBMI, which the 3- and
+// 4-channel horizontal pass is built on there; Highway leaves it out unless asked.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "resample/resample_simd.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -21,6 +26,18 @@ namespace HWY_NAMESPACE {
 namespace {
 
 namespace hn = hwy::HWY_NAMESPACE;
+
+// Highway 1.0.3's AVX3_DL target string lacks AVX512-VNNI, though its run-time
+// check for AVX3_DL requires it: the functions using VPDPBUSD add it themselves.
+#undef PARCROP_HAVE_VNNI
+#undef PARCROP_GROUP_ATTR
+#if HWY_TARGET == HWY_AVX3_DL
+#define PARCROP_HAVE_VNNI 1
+#define PARCROP_GROUP_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
+#else
+#define PARCROP_HAVE_VNNI 0
+#define PARCROP_GROUP_ATTR
+#endif
 
 #if HWY_TARGET != HWY_SCALAR
 constexpr int32_t kHalf = int32_t{1} << (kWeightBits - 1);
@@ -38,11 +55,13 @@ uint32_t source_extent(const ResampleTaps& taps) {
     return extent;
 }
 
-// 3 and 4 channels: a pixel is one 4-lane group of int32, one multiply per tap. A
-// 3-channel pixel is loaded as 4 bytes, which is safe everywhere but at the end of the
-// row; the 4th lane's sum is garbage and its byte is overwritten by the next output.
+// 3 and 4 channels, one output at a time: a pixel is one 4-lane group of int32, one
+// multiply per tap. A 3-channel pixel is loaded as 4 bytes, which is safe everywhere
+// but at the end of the row; the 4th lane's sum is garbage and its byte is
+// overwritten by the next output. On SSE4 and AVX2 this beat row_groups below, whose
+// 128-bit blocks cost more to assemble than the narrower multiplies save.
 template <uint32_t kChannels>
-void row_pixels(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT out) {
+void row_pixels_single(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT out) {
     const hn::Full128<int32_t> d;
     const hn::Rebind<uint8_t, decltype(d)> d8;
     const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
@@ -89,6 +108,294 @@ void row_pixels(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRI
             std::memcpy(out, last, kChannels);
         }
     }
+}
+
+// One output of 3 or 4 channels, a pixel one 4-lane group of int32 and one multiply
+// per tap: the path for outputs whose vector loads would pass the row's end. A
+// 3-channel pixel is loaded as 4 bytes but for the row's last; the 4th lane's sum is
+// garbage and its byte is overwritten by the next output.
+template <uint32_t kChannels>
+HWY_NOINLINE void one_pixel(const uint8_t* in, const ResampleTaps& taps, uint32_t extent, uint32_t o,
+                            uint8_t* HWY_RESTRICT out) {
+    const hn::Full128<int32_t> d;
+    const hn::Rebind<uint8_t, decltype(d)> d8;
+    const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
+    const int32_t* weights = taps.weights.data() + size_t{o} * taps.max_count;
+    out += size_t{o} * kChannels;
+    const uint32_t f = taps.first[o];
+    const uint8_t* src = in + size_t{f} * kChannels;
+    const uint32_t n = taps.count[o];
+    const uint32_t whole = (kChannels == 3 && f + n == extent) ? n - 1 : n;
+    auto acc = hn::Set(d, kHalf);
+    for (uint32_t k = 0; k < whole; ++k) {
+        const auto px = hn::PromoteTo(d, hn::LoadU(d8, src + k * kChannels));
+        acc = hn::Add(acc, hn::Mul(px, hn::Set(d, weights[k])));
+    }
+    if (whole < n) {
+        uint8_t last[4] = {0, 0, 0, 0};
+        std::memcpy(last, src + whole * kChannels, kChannels);
+        acc = hn::Add(acc, hn::Mul(hn::PromoteTo(d, hn::LoadU(d8, last)), hn::Set(d, weights[whole])));
+    }
+    const auto bytes = hn::DemoteTo(d8, hn::ShiftRight<kWeightBits>(acc));
+    if (kChannels == 4 || o + 1 < out_size) {
+        hn::StoreU(bytes, d8, out);
+    } else {
+        uint8_t last[4];
+        hn::StoreU(bytes, d8, last);
+        std::memcpy(out, last, kChannels);
+    }
+}
+
+template <uint32_t kChannels, class D>
+HWY_INLINE hn::Vec<D> load_blocks(D d, const uint8_t* const* p) {
+    if constexpr (hn::MaxLanes(d) > 16) {
+        const hn::Half<D> dh;
+        constexpr size_t kHalfBlocks = hn::MaxLanes(dh) / 16;
+        return hn::Combine(d, load_blocks<kChannels>(dh, p + kHalfBlocks), load_blocks<kChannels>(dh, p));
+    } else {
+        return hn::LoadU(d, p[0]);
+    }
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> load_weight_blocks(D d, const int32_t* w, uint32_t stride) {
+    if constexpr (hn::MaxLanes(d) > 4) {
+        const hn::Half<D> dh;
+        const uint32_t half_blocks = static_cast<uint32_t>(hn::MaxLanes(dh) / 4);
+        return hn::Combine(d, load_weight_blocks(dh, w + size_t{half_blocks} * stride, stride),
+                           load_weight_blocks(dh, w, stride));
+    } else {
+        return hn::LoadU(d, w);
+    }
+}
+
+// 3 and 4 channels, several outputs at once: each 128-bit block of a vector is one
+// output pixel, its 4 int32 lanes the channels, so an AVX-512 vector holds 4 outputs.
+// A step takes four taps: one 16-byte load per output covers them (4 RGBA or 5 RGB
+// pixels). The 22-bit weights are split into parts small enough for the narrow
+// multiply-adds, each part's products summed apart and the sums recombined:
+//  - kVnni (AVX3_DL): w = d2 * 2^16 + d1 * 2^8 + d0 with signed bytes d0, d1 in
+//    [-128, 128) and d2 in [-64, 64] for |w| < 2^22: adding 0x8080 makes the low two
+//    bytes d0 + 128 and d1 + 128 and the rest d2, and xor 0x80 on each of those two
+//    bytes recovers d0 and d1. VPDPBUSD sums four u8 pixel x s8 digit products
+//    exactly into each int32 lane: one instruction per digit for four taps of four
+//    channels of four outputs.
+//  - otherwise (AVX3): w = hi * 2^11 + lo with hi = w >> 11 in [-2^11, 2^11) and
+//    lo = w & 0x7ff, both int16; 16-bit multiply-adds take pixel pairs (taps k, k + 1)
+//    of one channel, at most 2 * 255 * 2^11 per lane.
+// Recombining, (d2_sum << 16) + (d1_sum << 8) + d0_sum or (hi_sum << 11) + lo_sum
+// equals the scalar sum modulo 2^32, every step being int32 addition, multiplication
+// or left shift, which wrap alike; the scalar sum itself lies within int32 (see
+// resample.cpp), so the two are equal.
+// The weights are split per row rather than cached in ResampleTaps: callers reverse
+// taps in place after compute_taps (crop_plan, orientation), which would leave a cache
+// stale.
+template <uint32_t kChannels, bool kVnni>
+PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT out) {
+    const hn::ScalableTag<int32_t> d;
+    const hn::Repartition<int16_t, decltype(d)> d16;
+    const hn::Repartition<uint8_t, decltype(d)> du8;
+    const hn::Rebind<uint8_t, decltype(d)> d8;
+    constexpr uint32_t kBlocks = static_cast<uint32_t>(hn::MaxLanes(d) / 4);
+    const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
+    const uint32_t* const first = taps.first.data();
+    const uint32_t* const count = taps.count.data();
+    const int32_t* const weights = taps.weights.data();
+    const size_t weights_size = taps.weights.size();
+    const uint32_t stride = taps.max_count;
+    const uint32_t extent = source_extent(taps);
+    const uint32_t steps = (stride + 3) / 4;
+    if (steps == 0) return;
+
+    // Byte indices within each block; 0x80 gives a zero byte. Pixels become int16
+    // lanes (tap k, tap k + 1) per channel, RGB's 4th channel zero.
+    constexpr uint8_t z = 0x80;
+    alignas(16) static constexpr uint8_t kPairs[2][2][16] = {
+        {{0, z, 3, z, 1, z, 4, z, 2, z, 5, z, z, z, z, z}, {6, z, 9, z, 7, z, 10, z, 8, z, 11, z, z, z, z, z}},
+        {{0, z, 4, z, 1, z, 5, z, 2, z, 6, z, 3, z, 7, z}, {8, z, 12, z, 9, z, 13, z, 10, z, 14, z, 11, z, 15, z}}};
+    // A weight lane holds (lo, hi) as int16; these gather (hi_k, hi_k+1) etc. in pairs.
+    alignas(16) static constexpr uint8_t kWeightPairs[4][16] = {
+        {2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7},
+        {0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5},
+        {10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15},
+        {8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13}};
+    const auto pair0 = hn::LoadDup128(du8, kPairs[kChannels - 3][0]);
+    const auto pair1 = hn::LoadDup128(du8, kPairs[kChannels - 3][1]);
+    const auto hi0 = hn::LoadDup128(du8, kWeightPairs[0]);
+    const auto lo0 = hn::LoadDup128(du8, kWeightPairs[1]);
+    const auto hi1 = hn::LoadDup128(du8, kWeightPairs[2]);
+    const auto lo1 = hn::LoadDup128(du8, kWeightPairs[3]);
+    // The last step's weights past the stride belong to the next output.
+    alignas(16) static constexpr int32_t kIota[4] = {0, 1, 2, 3};
+    const auto last_valid = hn::LoadDup128(d, kIota) < hn::Set(d, static_cast<int32_t>(stride - (steps - 1) * 4));
+    const auto lo_mask = hn::Set(d, 0x7ff);
+    const auto hi_mask = hn::Set(d, static_cast<int32_t>(0xffff0000u));
+    const auto half = hn::Set(d, kHalf);
+    const auto bias = hn::Set(d, 0x8080);
+    alignas(16) static constexpr uint8_t kQuads[2][16] = {{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, z, z, z, z},
+                                                          {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15}};
+    alignas(16) static constexpr uint8_t kDigits[3][16] = {{0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12},
+                                                           {1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13},
+                                                           {2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14}};
+    const auto quad = hn::LoadDup128(du8, kQuads[kChannels - 3]);
+    const auto digit0 = hn::LoadDup128(du8, kDigits[0]);
+    const auto digit1 = hn::LoadDup128(du8, kDigits[1]);
+    const auto digit2 = hn::LoadDup128(du8, kDigits[2]);
+
+    // Outputs whose 16-byte loads or 4-weight loads would pass the row's or the
+    // weights' end go through the one-pixel path.
+    const size_t read_bytes = size_t{steps - 1} * 4 * kChannels + 16;
+#if PARCROP_HAVE_VNNI
+    // Where strides are short and four outputs' pixels lie within 64 bytes (bilinear
+    // downscales up to 3x, bicubic up to 1.5x), a group's pixels are one 64-byte load and its
+    // weights two, and each step's operands are single byte permutes of those.
+    // Block i of a permute index is the pattern for output 0 plus output i's offset.
+    const bool windowed = stride <= 8;
+    const uint32_t window_span = 64 / kChannels - 4 * steps;  // largest first[o + i] - base
+    alignas(16) static constexpr uint8_t kPixelIndex[2][2][16] = {
+        {{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, 0, 0, 0, 0}, {12, 15, 18, 21, 13, 16, 19, 22, 14, 17, 20, 23, 0, 0, 0, 0}},
+        {{0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15},
+         {16, 20, 24, 28, 17, 21, 25, 29, 18, 22, 26, 30, 19, 23, 27, 31}}};
+    // Digit c of weight k of output 0 is byte 4 k + c of the group's weights.
+    alignas(16) static constexpr uint8_t kWeightIndex[2][3][16] = {
+        {{0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12},
+         {1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13},
+         {2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14}},
+        {{16, 20, 24, 28, 16, 20, 24, 28, 16, 20, 24, 28, 16, 20, 24, 28},
+         {17, 21, 25, 29, 17, 21, 25, 29, 17, 21, 25, 29, 17, 21, 25, 29},
+         {18, 22, 26, 30, 18, 22, 26, 30, 18, 22, 26, 30, 18, 22, 26, 30}}};
+    alignas(16) static constexpr int32_t kBlockId[4] = {0, 1, 2, 3};
+    // Output i's weights start 4 * stride * i bytes on; in every byte of block i.
+    const __m512i weight_offset =
+        _mm512_mullo_epi32(_mm512_permutexvar_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0),
+                                                    _mm512_castsi128_si512(_mm_load_si128(reinterpret_cast<const __m128i*>(kBlockId)))),
+                           _mm512_set1_epi32(static_cast<int32_t>(4 * stride * 0x01010101u)));
+    __m512i weight_index[2][3];
+    __mmask64 weight_mask[2] = {0, 0};
+    __m512i pixel_pattern[2];
+    for (uint32_t st = 0; st < 2; ++st) {
+        for (uint32_t c = 0; c < 3; ++c) {
+            weight_index[st][c] = _mm512_add_epi8(
+                _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kWeightIndex[st][c]))), weight_offset);
+        }
+        // Taps at or past the stride are the next output's: zero.
+        for (uint32_t b = 0; b < 4; ++b) {
+            if (4 * st + b < stride) weight_mask[st] |= __mmask64{0x1111111111111111ull} << b;
+        }
+        pixel_pattern[st] = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPixelIndex[kChannels - 3][st])));
+    }
+    // RGB has no 4th channel: its lanes' bytes are zero.
+    const __mmask64 pixel_mask = kChannels == 4 ? ~__mmask64{0} : __mmask64{0x0fff0fff0fff0fffull};
+    const __m512i block_broadcast = _mm512_set_epi8(
+        12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i bias512 = _mm512_set1_epi32(0x8080);
+    alignas(16) static constexpr uint8_t kPack3[16] = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15};
+    const __m128i pack3 = _mm_load_si128(reinterpret_cast<const __m128i*>(kPack3));
+#endif
+
+    uint32_t o = 0;
+    for (; o + kBlocks <= out_size; o += kBlocks) {
+#if PARCROP_HAVE_VNNI
+        if (windowed) {
+            // Flipped taps run backwards: the smaller end is the window's start.
+            const uint32_t base = std::min(first[o], first[o + kBlocks - 1]);
+            const __m128i offsets = _mm_sub_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + o)),
+                                                  _mm_set1_epi32(static_cast<int32_t>(base)));
+            if (_mm_cmpgt_epu32_mask(offsets, _mm_set1_epi32(static_cast<int32_t>(window_span))) == 0 &&
+                size_t{base} * kChannels + 64 <= size_t{extent} * kChannels &&
+                size_t{o} * stride + 32 <= weights_size) {
+                const __m512i window = _mm512_loadu_si512(in + size_t{base} * kChannels);
+                const int32_t* w = weights + size_t{o} * stride;
+                const __m512i w0 = _mm512_xor_si512(_mm512_add_epi32(_mm512_loadu_si512(w), bias512), bias512);
+                const __m512i w1 = _mm512_xor_si512(_mm512_add_epi32(_mm512_loadu_si512(w + 16), bias512), bias512);
+                // Offsets are below 64 / kChannels, so times kChannels they fit a byte.
+                const __m512i pixel_offset = _mm512_permutexvar_epi8(
+                    block_broadcast, _mm512_castsi128_si512(_mm_mullo_epi32(offsets, _mm_set1_epi32(kChannels))));
+                __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0;
+                for (uint32_t st = 0; st < steps; ++st) {
+                    const __m512i px = _mm512_maskz_permutexvar_epi8(
+                        pixel_mask, _mm512_add_epi8(pixel_pattern[st], pixel_offset), window);
+                    a0 = _mm512_dpbusd_epi32(a0, px, _mm512_maskz_permutex2var_epi8(weight_mask[st], w0, weight_index[st][0], w1));
+                    a1 = _mm512_dpbusd_epi32(a1, px, _mm512_maskz_permutex2var_epi8(weight_mask[st], w0, weight_index[st][1], w1));
+                    a2 = _mm512_dpbusd_epi32(a2, px, _mm512_maskz_permutex2var_epi8(weight_mask[st], w0, weight_index[st][2], w1));
+                }
+                __m512i sum = _mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(a2, 16), _mm512_slli_epi32(a1, 8)),
+                                               _mm512_add_epi32(a0, _mm512_set1_epi32(kHalf)));
+                sum = _mm512_max_epi32(_mm512_srai_epi32(sum, kWeightBits), _mm512_setzero_si512());
+                __m128i bytes = _mm512_cvtusepi32_epi8(sum);
+                uint8_t* dst = out + size_t{o} * kChannels;
+                if constexpr (kChannels == 3) bytes = _mm_shuffle_epi8(bytes, pack3);
+                if (kChannels == 4 || size_t{o} * 3 + 16 <= size_t{out_size} * 3) {
+                    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+                } else {
+                    alignas(16) uint8_t tmp[16];
+                    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+                    std::memcpy(dst, tmp, 12);
+                }
+                continue;
+            }
+        }
+#endif
+        uint32_t max_first = 0;
+        for (uint32_t i = 0; i < kBlocks; ++i) max_first = std::max(max_first, first[o + i]);
+        if (size_t{max_first} * kChannels + read_bytes > size_t{extent} * kChannels ||
+            size_t{o + kBlocks - 1} * stride + steps * 4 > weights_size) {
+            for (uint32_t i = 0; i < kBlocks; ++i) one_pixel<kChannels>(in, taps, extent, o + i, out);
+            continue;
+        }
+        const uint8_t* src[kBlocks];
+        for (uint32_t i = 0; i < kBlocks; ++i) src[i] = in + size_t{first[o + i]} * kChannels;
+        const int32_t* w = weights + size_t{o} * stride;
+        auto acc_hi = hn::Zero(d), acc_lo = hn::Zero(d), acc_top = hn::Zero(d), unused = hn::Zero(d);
+        for (uint32_t s = 0; s < steps; ++s) {
+            auto wv = load_weight_blocks(d, w + s * 4, stride);
+            if (s + 1 == steps) wv = hn::IfThenElseZero(last_valid, wv);
+            const auto px = load_blocks<kChannels>(du8, src);
+            for (uint32_t i = 0; i < kBlocks; ++i) src[i] += 4 * kChannels;
+            if constexpr (kVnni) {
+#if PARCROP_HAVE_VNNI
+                const auto digits = hn::BitCast(du8, hn::Xor(hn::Add(wv, bias), bias));
+                const auto q = hn::TableLookupBytesOr0(px, quad);
+                acc_hi = hn::Vec<decltype(d)>{_mm512_dpbusd_epi32(acc_hi.raw, q.raw, hn::TableLookupBytes(digits, digit0).raw)};
+                acc_lo = hn::Vec<decltype(d)>{_mm512_dpbusd_epi32(acc_lo.raw, q.raw, hn::TableLookupBytes(digits, digit1).raw)};
+                acc_top = hn::Vec<decltype(d)>{_mm512_dpbusd_epi32(acc_top.raw, q.raw, hn::TableLookupBytes(digits, digit2).raw)};
+#endif
+            } else {
+                const auto split = hn::BitCast(du8, hn::Or(hn::And(hn::ShiftLeft<5>(wv), hi_mask), hn::And(wv, lo_mask)));
+                const auto p0 = hn::BitCast(d16, hn::TableLookupBytesOr0(px, pair0));
+                const auto p1 = hn::BitCast(d16, hn::TableLookupBytesOr0(px, pair1));
+                acc_hi = hn::ReorderWidenMulAccumulate(d, p0, hn::BitCast(d16, hn::TableLookupBytes(split, hi0)), acc_hi, unused);
+                acc_lo = hn::ReorderWidenMulAccumulate(d, p0, hn::BitCast(d16, hn::TableLookupBytes(split, lo0)), acc_lo, unused);
+                acc_hi = hn::ReorderWidenMulAccumulate(d, p1, hn::BitCast(d16, hn::TableLookupBytes(split, hi1)), acc_hi, unused);
+                acc_lo = hn::ReorderWidenMulAccumulate(d, p1, hn::BitCast(d16, hn::TableLookupBytes(split, lo1)), acc_lo, unused);
+            }
+        }
+        hn::Vec<decltype(d)> sum;
+        if constexpr (kVnni) {
+            sum = hn::Add(hn::Add(hn::ShiftLeft<16>(acc_top), hn::ShiftLeft<8>(acc_lo)), hn::Add(acc_hi, half));
+        } else {
+            sum = hn::Add(hn::Add(hn::ShiftLeft<11>(acc_hi), acc_lo), half);
+        }
+        // Saturating narrowing is the clamp to 0..255.
+        const auto bytes = hn::DemoteTo(d8, hn::ShiftRight<kWeightBits>(sum));
+        uint8_t* dst = out + size_t{o} * kChannels;
+        if constexpr (kChannels == 4) {
+            hn::StoreU(bytes, d8, dst);
+        } else {
+            alignas(16) static constexpr uint8_t kPack[16] = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15};
+            const auto packed = hn::TableLookupBytes(bytes, hn::LoadU(d8, kPack));
+            // The byte past each group is the next output's and is rewritten by it.
+            if (size_t{o} * 3 + 4 * kBlocks <= size_t{out_size} * 3) {
+                hn::StoreU(packed, d8, dst);
+            } else {
+                uint8_t tmp[4 * kBlocks];
+                hn::StoreU(packed, d8, tmp);
+                std::memcpy(dst, tmp, 3 * kBlocks);
+            }
+        }
+    }
+    for (; o < out_size; ++o) one_pixel<kChannels>(in, taps, extent, o, out);
 }
 
 template <class V>
@@ -192,8 +499,16 @@ void Column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps
 }
 #else
 void RowGray(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_gray(in, taps, out); }
-void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels<3>(in, taps, out); }
-void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels<4>(in, taps, out); }
+#if PARCROP_HAVE_VNNI
+void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_groups<3, true>(in, taps, out); }
+void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_groups<4, true>(in, taps, out); }
+#elif HWY_TARGET == HWY_AVX3
+void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_groups<3, false>(in, taps, out); }
+void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels_single<4>(in, taps, out); }
+#else
+void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels_single<3>(in, taps, out); }
+void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels_single<4>(in, taps, out); }
+#endif
 
 // Across the row, a full vector of bytes at a time in four int32 accumulators, each
 // source row's weight broadcast; the bytes past the last whole vector are done as
