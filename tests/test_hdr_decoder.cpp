@@ -30,35 +30,9 @@ parcrop_status status_of(const std::vector<uint8_t>& bytes, uint32_t row = 0) {
     return decode_hdr(bytes, 0, 1, {row}, 3).status.code();
 }
 
-// The whole image, an odd crop touching the right edge and one pixel, at 1, 3 and 4
-// channels; with `tolerance`, each byte within it of `expected`.
 void check_decodes_to(const std::vector<uint8_t>& bytes, const Pixels& expected, int tolerance = 0) {
     REQUIRE(hdr_recognizes({bytes.data(), bytes.size()}));
-    const uint32_t w = expected.width, h = expected.height;
-    struct Crop {
-        uint32_t x0, x1;
-        std::vector<uint32_t> rows;
-    };
-    const std::set<uint32_t> some = {std::min(1u, h - 1), std::min(2u, h - 1), h / 2, h - 1};
-    const Crop crops[] = {{0, w, row_range(0, h)}, {w / 3, w, {some.begin(), some.end()}}, {w - 1, w, {0}}};
-    for (const uint32_t channels : {1u, 3u, 4u}) {
-        const Pixels converted = convert_reference(expected, channels);
-        for (const Crop& crop : crops) {
-            INFO(channels << " channels, x [" << crop.x0 << ", " << crop.x1 << ")");
-            const Outcome outcome = decode_hdr(bytes, crop.x0, crop.x1, crop.rows, channels);
-            REQUIRE(outcome.status.is_ok());
-            CHECK(outcome.header.width == w);
-            CHECK(outcome.header.height == h);
-            CHECK(outcome.sink.rows == crop.rows);
-            const std::vector<uint8_t> reference = crop_reference(converted, crop.x0, crop.x1, crop.rows);
-            REQUIRE(outcome.sink.bytes.size() == reference.size());
-            int worst = 0;
-            for (size_t i = 0; i < reference.size(); ++i) {
-                worst = std::max(worst, std::abs(int{outcome.sink.bytes[i]} - int{reference[i]}));
-            }
-            CHECK(worst <= tolerance);
-        }
-    }
+    check_crops_decode_to(make_hdr_decoder, bytes, expected, tolerance);
 }
 
 // Bit-exact agreement with stbi_load, which must itself read the file.

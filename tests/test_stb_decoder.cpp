@@ -21,37 +21,9 @@ Outcome decode_stb(const std::vector<uint8_t>& bytes, uint32_t x0, uint32_t x1, 
     return decode_with(make_stb_decoder, bytes, x0, x1, rows, channels, limits);
 }
 
-// The whole image and an odd crop touching the right edge, at 1, 3 and 4 channels.
 void check_decodes_to(const std::vector<uint8_t>& bytes, const Pixels& expected, int tolerance = 0) {
     REQUIRE(stb_recognizes({bytes.data(), bytes.size()}));
-    const uint32_t w = expected.width, h = expected.height;
-    struct Crop {
-        uint32_t x0, x1;
-        std::vector<uint32_t> rows;
-    };
-    const Crop crops[] = {{0, w, all_rows(h)}, {w / 3, w, {1, 2, h / 2, h - 1}}, {w - 1, w, {0}}};
-    for (const uint32_t channels : {1u, 3u, 4u}) {
-        const Pixels converted = convert_reference(expected, channels);
-        for (const Crop& crop : crops) {
-            INFO(channels << " channels, x [" << crop.x0 << ", " << crop.x1 << ")");
-            const Outcome outcome = decode_stb(bytes, crop.x0, crop.x1, crop.rows, channels);
-            REQUIRE(outcome.status.is_ok());
-            CHECK(outcome.header.width == w);
-            CHECK(outcome.header.height == h);
-            CHECK(outcome.sink.rows == crop.rows);
-            const std::vector<uint8_t> reference = crop_reference(converted, crop.x0, crop.x1, crop.rows);
-            REQUIRE(outcome.sink.bytes.size() == reference.size());
-            if (tolerance == 0) {
-                CHECK(outcome.sink.bytes == reference);
-                continue;
-            }
-            int worst = 0;
-            for (size_t i = 0; i < reference.size(); ++i) {
-                worst = std::max(worst, std::abs(int{outcome.sink.bytes[i]} - int{reference[i]}));
-            }
-            CHECK(worst <= tolerance);
-        }
-    }
+    check_crops_decode_to(make_stb_decoder, bytes, expected, tolerance);
 }
 
 parcrop_status status_of(const std::vector<uint8_t>& bytes, const Limits& limits = Limits()) {

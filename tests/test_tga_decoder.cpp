@@ -26,28 +26,9 @@ Outcome decode_tga(const std::vector<uint8_t>& bytes, uint32_t x0, uint32_t x1, 
     return decode_with(make_tga_decoder, bytes, x0, x1, rows, channels, limits);
 }
 
-// The whole image, an odd crop touching the right edge and one pixel, at 1, 3 and 4 channels.
 void check_decodes_to(const std::vector<uint8_t>& bytes, const Pixels& expected) {
     REQUIRE(tga_recognizes({bytes.data(), bytes.size()}));
-    const uint32_t w = expected.width, h = expected.height;
-    struct Crop {
-        uint32_t x0, x1;
-        std::vector<uint32_t> rows;
-    };
-    const std::set<uint32_t> some = {std::min(1u, h - 1), std::min(2u, h - 1), h / 2, h - 1};
-    const Crop crops[] = {{0, w, row_range(0, h)}, {w / 3, w, {some.begin(), some.end()}}, {w - 1, w, {0}}};
-    for (const uint32_t channels : {1u, 3u, 4u}) {
-        const Pixels converted = convert_reference(expected, channels);
-        for (const Crop& crop : crops) {
-            INFO(channels << " channels, x [" << crop.x0 << ", " << crop.x1 << ")");
-            const Outcome outcome = decode_tga(bytes, crop.x0, crop.x1, crop.rows, channels);
-            REQUIRE(outcome.status.is_ok());
-            CHECK(outcome.header.width == w);
-            CHECK(outcome.header.height == h);
-            CHECK(outcome.sink.rows == crop.rows);
-            CHECK(outcome.sink.bytes == crop_reference(converted, crop.x0, crop.x1, crop.rows));
-        }
-    }
+    check_crops_decode_to(make_tga_decoder, bytes, expected);
 }
 
 uint32_t hash(uint32_t a, uint32_t b, uint32_t c) {
