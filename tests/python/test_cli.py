@@ -1,0 +1,62 @@
+"""The parcrop command: `parcrop info` (and `python -m parcrop`)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+from parcrop_testutil import encode, noise, save
+
+
+def _run(*args):
+    env = dict(os.environ)
+    package_parent = os.path.dirname(os.path.dirname(__import__("parcrop").__file__))
+    env["PYTHONPATH"] = os.pathsep.join([package_parent, env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "parcrop", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_info_table_and_json_agree_with_pillow(rng, tmp_path):
+    png = save(tmp_path / "a.png", noise(rng, 30, 50, 4))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    jpeg = str(tmp_path / "b.jpg")
+    Image.fromarray(noise(rng, 40, 20, 3)).save(jpeg, quality=90, exif=exif, progressive=True)
+    missing = str(tmp_path / "missing.gif")
+    (tmp_path / "c.txt").write_text("not an image")
+
+    table = _run("info", png, jpeg, missing, str(tmp_path / "c.txt"))
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["file", "status", "format"]
+    assert lines[1].split() == [png, "OK", "png", "50", "30", "4", "1", "50x30", "has_alpha"]
+    assert lines[2].split() == [jpeg, "OK", "jpeg", "20", "40", "3", "6", "40x20", "progressive"]
+    assert lines[3].split()[:2] == [missing, "FILE_NOT_FOUND"]
+    assert lines[4].split()[:2] == [str(tmp_path / "c.txt"), "UNKNOWN_FORMAT"]
+
+    records = [json.loads(line) for line in _run("info", "--json", png, jpeg, missing).stdout.splitlines()]
+    assert [r["status"] for r in records] == ["OK", "OK", "FILE_NOT_FOUND"]
+    assert (records[1]["width"], records[1]["height"]) == Image.open(jpeg).size
+    assert (records[1]["display_width"], records[1]["display_height"]) == (40, 20)
+    assert records[1]["exif_orientation"] == 6 and records[1]["progressive"]
+    assert records[2]["message"]
+
+
+def test_usage_errors_exit_2():
+    assert _run().returncode == 2
+    assert _run("info").returncode == 2
+    assert "example" in _run("info", "--help").stdout
+
+
+def test_pip_installs_the_parcrop_command():
+    import parcrop
+
+    if "site-packages" not in parcrop.__file__:
+        import pytest
+
+        pytest.skip("parcrop is imported from the source tree, not installed by pip")
+    script = os.path.join(os.path.dirname(sys.executable), "parcrop")
+    result = subprocess.run([script, "info", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "FILE" in result.stdout
