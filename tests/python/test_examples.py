@@ -34,3 +34,11 @@ def test_pytorch_glimpses_example():
     result = _run("pytorch_glimpses.py", "--steps", "3", "--workers", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "step   3" in result.stdout
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_pytorch_training_crops_example():
+    # Batches from a BatchSampler, two spawned workers, an epoch boundary (48 images, 16 a batch).
+    result = _run("pytorch_training_crops.py", "--steps", "5", "--workers", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "step   5" in result.stdout and "(16, 224, 224, 3)" in result.stdout
