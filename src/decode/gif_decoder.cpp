@@ -511,9 +511,10 @@ private:
     // allocated when the first pixel reaches it: memory follows the data, not the header.
     Status decode_interlaced(const DecodeRequest& request, RowSink& sink) {
         const std::vector<uint32_t>& rows = *request.rows;
+        // A crop whose columns miss the frame holds no row: every one shows the background.
         const auto first = std::lower_bound(rows.begin(), rows.end(), frame_top_);
-        const auto last = std::lower_bound(first, rows.end(), frame_bottom_);
-        const uint32_t held = inside_x1_ > inside_x0_ ? static_cast<uint32_t>(last - first) : 0;
+        const auto last = inside_x1_ > inside_x0_ ? std::lower_bound(first, rows.end(), frame_bottom_) : first;
+        const uint32_t held = static_cast<uint32_t>(last - first);
         const size_t row_bytes = inside_x1_ - inside_x0_;
         PARCROP_RETURN_IF_ERROR(check_decode_memory(
             uint64_t{held} * (row_bytes + sizeof(std::unique_ptr<uint8_t[]>)), "gif: the crop's interlaced rows",
