@@ -199,7 +199,7 @@ PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, 
     constexpr uint32_t kBlocks = static_cast<uint32_t>(hn::MaxLanes(d) / 4);
     const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
     const uint32_t* const first = taps.first.data();
-    const uint32_t* const count = taps.count.data();
+    [[maybe_unused]] const uint32_t* const count = taps.count.data();
     const int32_t* const weights = taps.weights.data();
     const size_t weights_size = taps.weights.size();
     const uint32_t stride = taps.max_count;
@@ -231,16 +231,17 @@ PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, 
     const auto lo_mask = hn::Set(d, 0x7ff);
     const auto hi_mask = hn::Set(d, static_cast<int32_t>(0xffff0000u));
     const auto half = hn::Set(d, kHalf);
-    const auto bias = hn::Set(d, 0x8080);
+    [[maybe_unused]] const auto bias = hn::Set(d, 0x8080);
+    // The VNNI split (AVX3_DL) uses the next ones, the 16-bit split the ones above.
     alignas(16) static constexpr uint8_t kQuads[2][16] = {{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, z, z, z, z},
                                                           {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15}};
     alignas(16) static constexpr uint8_t kDigits[3][16] = {{0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12},
                                                            {1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13},
                                                            {2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14}};
-    const auto quad = hn::LoadDup128(du8, kQuads[kChannels - 3]);
-    const auto digit0 = hn::LoadDup128(du8, kDigits[0]);
-    const auto digit1 = hn::LoadDup128(du8, kDigits[1]);
-    const auto digit2 = hn::LoadDup128(du8, kDigits[2]);
+    [[maybe_unused]] const auto quad = hn::LoadDup128(du8, kQuads[kChannels - 3]);
+    [[maybe_unused]] const auto digit0 = hn::LoadDup128(du8, kDigits[0]);
+    [[maybe_unused]] const auto digit1 = hn::LoadDup128(du8, kDigits[1]);
+    [[maybe_unused]] const auto digit2 = hn::LoadDup128(du8, kDigits[2]);
 
     // Outputs whose 16-byte loads or 4-weight loads would pass the row's or the
     // weights' end go through the one-pixel path.
