@@ -7,6 +7,7 @@
 #include <new>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "batch/file_reader.h"
 #include "batch/item_writer.h"
@@ -17,15 +18,17 @@
 namespace parcrop {
 namespace {
 
+// Hands each decoded row to the writers of the items that asked for rows: only their
+// columns are inside the row, whose first column is the union's.
 class GroupSink final : public RowSink {
 public:
-    explicit GroupSink(std::vector<std::unique_ptr<ItemWriter>>* writers) : writers_(writers) {}
+    explicit GroupSink(std::vector<ItemWriter*> writers) : writers_(std::move(writers)) {}
     void row(uint32_t y, const uint8_t* pixels) override {
-        for (auto& writer : *writers_) writer->row(y, pixels);
+        for (ItemWriter* writer : writers_) writer->row(y, pixels);
     }
 
 private:
-    std::vector<std::unique_ptr<ItemWriter>>* writers_;
+    std::vector<ItemWriter*> writers_;
 };
 
 struct PlannedItem {
@@ -158,10 +161,15 @@ private:
         request.scale_denom = denom;
         request.channels = job_.shape.channels;
         std::vector<uint32_t> rows;
+        std::vector<bool> reads_rows(planned.size(), false);
         bool any_rows = false;
-        for (const PlannedItem& item : planned) {
+        for (size_t k = 0; k < planned.size(); ++k) {
+            const PlannedItem& item = planned[k];
+            // None for a padded box whose taps all fall outside the image, even where its
+            // hull overlaps it: such an item's columns may lie outside the union's.
             const std::vector<uint32_t> item_rows = item.plan.needed_rows();
-            if (item_rows.empty()) continue;  // a padded box wholly outside the image
+            if (item_rows.empty()) continue;
+            reads_rows[k] = true;
             request.x0 = any_rows ? std::min(request.x0, item.plan.x0) : item.plan.x0;
             request.x1 = any_rows ? std::max(request.x1, item.plan.x1) : item.plan.x1;
             any_rows = true;
@@ -170,13 +178,16 @@ private:
             rows.swap(merged);
         }
         std::vector<std::unique_ptr<ItemWriter>> writers;
-        for (const PlannedItem& item : planned) {
+        std::vector<ItemWriter*> readers;
+        for (size_t k = 0; k < planned.size(); ++k) {
+            const PlannedItem& item = planned[k];
             writers.push_back(make_item_writer(item.plan, job_.shape, job_.out + item.index * job_.shape.item_stride,
                                                request.x0, job_.fill, item.open_rows));
+            if (reads_rows[k]) readers.push_back(writers.back().get());
         }
         if (any_rows) {
             request.rows = &rows;
-            GroupSink sink(&writers);
+            GroupSink sink(std::move(readers));
             PARCROP_RETURN_IF_ERROR(decoder.decode(request, sink));
         }
         for (auto& writer : writers) writer->finish();
