@@ -227,12 +227,8 @@ private:
     }
 
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
-        if (!header_read_) return Status(PARCROP_E_INTERNAL, "bmp: decode before read_header");
-        if (decode_started_) return Status(PARCROP_E_INTERNAL, "bmp: decode called twice");
-        decode_started_ = true;
-        if (!(request.scale_denom == 1 && request_fits(request, width_, height_))) {
-            return Status(PARCROP_E_INTERNAL, "bmp: invalid decode request");
-        }
+        PARCROP_RETURN_IF_ERROR(
+            begin_full_scale_decode("bmp", header_read_, &decode_started_, request, width_, height_));
         if (compression_ == kRle8 || compression_ == kRle4) return decode_run_length(request, sink);
         return decode_rows(request, sink);
     }

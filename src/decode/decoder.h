@@ -82,6 +82,12 @@ public:
 // check it first: a request outside the image is a bug of the caller, not of the file.
 bool request_fits(const DecodeRequest& request, uint32_t width, uint32_t height);
 
+// The checks of a decoder that reads full-scale pixels once: the header was read, no
+// decode ran before (*decode_started is then set), and the request fits a width x height
+// image at scale 1. PARCROP_E_INTERNAL, named after the codec, otherwise.
+Status begin_full_scale_decode(const char* codec, bool header_read, bool* decode_started,
+                               const DecodeRequest& request, uint32_t width, uint32_t height);
+
 // Runs a decoder step so that no exception leaves a decoder: std::bad_alloc becomes
 // PARCROP_E_OUT_OF_MEMORY, anything else PARCROP_E_INTERNAL, named after the codec.
 template <typename Step>

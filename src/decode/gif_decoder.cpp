@@ -300,12 +300,8 @@ private:
     }
 
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
-        if (!header_read_) return Status(PARCROP_E_INTERNAL, "gif: decode before read_header");
-        if (decode_started_) return Status(PARCROP_E_INTERNAL, "gif: decode called twice");
-        decode_started_ = true;
-        if (!(request.scale_denom == 1 && request_fits(request, width_, height_))) {
-            return Status(PARCROP_E_INTERNAL, "gif: invalid decode request");
-        }
+        PARCROP_RETURN_IF_ERROR(
+            begin_full_scale_decode("gif", header_read_, &decode_started_, request, width_, height_));
         std::unique_ptr<FirstFrame> frame(new FirstFrame);
         PARCROP_RETURN_IF_ERROR(read_first_frame(frame.get()));
         if (frame->width > 0 && frame->height > 0 && (frame->left >= width_ || frame->top >= height_)) {

@@ -162,12 +162,8 @@ private:
     }
 
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
-        if (!header_read_) return Status(PARCROP_E_INTERNAL, "hdr: decode before read_header");
-        if (decode_started_) return Status(PARCROP_E_INTERNAL, "hdr: decode called twice");
-        decode_started_ = true;
-        if (!(request.scale_denom == 1 && request_fits(request, width_, height_))) {
-            return Status(PARCROP_E_INTERNAL, "hdr: invalid decode request");
-        }
+        PARCROP_RETURN_IF_ERROR(
+            begin_full_scale_decode("hdr", header_read_, &decode_started_, request, width_, height_));
         const uint32_t crop_width = request.x1 - request.x0;
         rgb_.resize(size_t{crop_width} * 3);
         converted_.resize(size_t{crop_width} * request.channels);

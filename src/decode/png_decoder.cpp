@@ -115,12 +115,8 @@ private:
     }
 
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
-        if (!header_read_) return Status(PARCROP_E_INTERNAL, "png: decode before read_header");
-        if (decode_started_) return Status(PARCROP_E_INTERNAL, "png: decode called twice");
-        decode_started_ = true;
-        if (!(request.scale_denom == 1 && request_fits(request, png_.width, png_.height))) {
-            return Status(PARCROP_E_INTERNAL, "png: invalid decode request");
-        }
+        PARCROP_RETURN_IF_ERROR(
+            begin_full_scale_decode("png", header_read_, &decode_started_, request, png_.width, png_.height));
         PngColorInfo color;
         PARCROP_RETURN_IF_ERROR(chunks_.read_color_info(png_, &color));
         const PngPixelConverter converter(png_, color, request.channels == 4);

@@ -198,12 +198,8 @@ private:
     }
 
     Status decode_unguarded(const DecodeRequest& request, RowSink& sink) {
-        if (!header_read_) return Status(PARCROP_E_INTERNAL, "tga: decode before read_header");
-        if (decode_started_) return Status(PARCROP_E_INTERNAL, "tga: decode called twice");
-        decode_started_ = true;
-        if (!(request.scale_denom == 1 && request_fits(request, header_.width, header_.height))) {
-            return Status(PARCROP_E_INTERNAL, "tga: invalid decode request");
-        }
+        PARCROP_RETURN_IF_ERROR(
+            begin_full_scale_decode("tga", header_read_, &decode_started_, request, header_.width, header_.height));
         if (indexed_) PARCROP_RETURN_IF_ERROR(load_color_map());
         Columns columns{request.x0, request.x1, request.x0, request.x1};
         if (right_to_left_) {
