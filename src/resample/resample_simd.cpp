@@ -55,6 +55,30 @@ uint32_t source_extent(const ResampleTaps& taps) {
     return extent;
 }
 
+// The end of one 3- or 4-channel output: the tap on the row's last pixel, which a
+// 3-channel pixel cannot load as 4 bytes (taps [whole, n)), then the shift, the
+// saturating narrowing (the clamp to 0..255) and the store, 3 bytes for the row's
+// last output so nothing is written past it.
+template <uint32_t kChannels>
+HWY_INLINE void finish_pixel(hn::Vec<hn::Full128<int32_t>> acc, const uint8_t* src, uint32_t whole, uint32_t n,
+                             const int32_t* weights, bool last_output, uint8_t* HWY_RESTRICT out) {
+    const hn::Full128<int32_t> d;
+    const hn::Rebind<uint8_t, decltype(d)> d8;
+    if (whole < n) {
+        uint8_t last[4] = {0, 0, 0, 0};
+        std::memcpy(last, src + whole * kChannels, kChannels);
+        acc = hn::Add(acc, hn::Mul(hn::PromoteTo(d, hn::LoadU(d8, last)), hn::Set(d, weights[whole])));
+    }
+    const auto bytes = hn::DemoteTo(d8, hn::ShiftRight<kWeightBits>(acc));
+    if (kChannels == 4 || !last_output) {
+        hn::StoreU(bytes, d8, out);
+    } else {
+        uint8_t stored[4];
+        hn::StoreU(bytes, d8, stored);
+        std::memcpy(out, stored, kChannels);
+    }
+}
+
 // 3 and 4 channels, one output at a time: a pixel is one 4-lane group of int32, one
 // multiply per tap. A 3-channel pixel is loaded as 4 bytes, which is safe everywhere
 // but at the end of the row; the 4th lane's sum is garbage and its byte is
@@ -92,21 +116,7 @@ void row_pixels_single(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY
             const auto px = hn::PromoteTo(d, hn::LoadU(d8, src + k * kChannels));
             acc = hn::Add(acc, hn::Mul(px, hn::Set(d, weights[k])));
         }
-        acc = hn::Add(acc, odd);
-        if (whole < n) {
-            uint8_t last[4] = {0, 0, 0, 0};
-            std::memcpy(last, src + whole * kChannels, kChannels);
-            acc = hn::Add(acc, hn::Mul(hn::PromoteTo(d, hn::LoadU(d8, last)), hn::Set(d, weights[whole])));
-        }
-        // Saturating narrowing is the clamp to 0..255.
-        const auto bytes = hn::DemoteTo(d8, hn::ShiftRight<kWeightBits>(acc));
-        if (kChannels == 4 || o + 1 < out_size) {
-            hn::StoreU(bytes, d8, out);
-        } else {
-            uint8_t last[4];
-            hn::StoreU(bytes, d8, last);
-            std::memcpy(out, last, kChannels);
-        }
+        finish_pixel<kChannels>(hn::Add(acc, odd), src, whole, n, weights, o + 1 == out_size, out);
     }
 }
 
@@ -131,19 +141,7 @@ HWY_NOINLINE void one_pixel(const uint8_t* in, const ResampleTaps& taps, uint32_
         const auto px = hn::PromoteTo(d, hn::LoadU(d8, src + k * kChannels));
         acc = hn::Add(acc, hn::Mul(px, hn::Set(d, weights[k])));
     }
-    if (whole < n) {
-        uint8_t last[4] = {0, 0, 0, 0};
-        std::memcpy(last, src + whole * kChannels, kChannels);
-        acc = hn::Add(acc, hn::Mul(hn::PromoteTo(d, hn::LoadU(d8, last)), hn::Set(d, weights[whole])));
-    }
-    const auto bytes = hn::DemoteTo(d8, hn::ShiftRight<kWeightBits>(acc));
-    if (kChannels == 4 || o + 1 < out_size) {
-        hn::StoreU(bytes, d8, out);
-    } else {
-        uint8_t last[4];
-        hn::StoreU(bytes, d8, last);
-        std::memcpy(out, last, kChannels);
-    }
+    finish_pixel<kChannels>(acc, src, whole, n, weights, o + 1 == out_size, out);
 }
 
 template <uint32_t kChannels, class D>
