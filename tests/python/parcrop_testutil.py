@@ -114,3 +114,74 @@ def run_in_threads(work, count):
         thread.join()
     if errors:
         raise errors[0]
+
+
+def run_parcrop(*args, timeout=300, **popen_args):
+    """`python -m parcrop ARGS` in a child process, importing the package these tests import."""
+    import os
+    import subprocess
+    import sys
+
+    import parcrop
+
+    env = dict(os.environ)
+    package_parent = os.path.dirname(os.path.dirname(parcrop.__file__))
+    env["PYTHONPATH"] = os.pathsep.join([package_parent, env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "parcrop", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=timeout, **popen_args)
+
+
+def make_crop_dataset(folder, rng, rows=60):
+    """Photo-like JPEGs and PNGs of assorted sizes under folder/images, and a manifest's
+    rows (dicts with id, source relative to folder, x0, y0, x1, y1) of random boxes on
+    them, several per image and in runs, as datasets of object boxes have them."""
+    folder = Path(folder)
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    sources, sizes = [], []
+    for index in range(8):
+        height, width = (int(v) for v in rng.integers(24, 160, 2))
+        channels = (1, 3, 4)[index % 3] if index % 2 else 3
+        name = f"images/{index}.{'png' if index % 2 else 'jpg'}"
+        save(folder / name, smooth(rng, height, width, channels), "PNG" if index % 2 else "JPEG", quality=90)
+        sources.append(name)
+        sizes.append((width, height))
+    manifest = []
+    for row in range(rows):
+        image = (row // 3) % len(sources)
+        width, height = sizes[image]
+        x0, y0 = rng.uniform(0, width - 2), rng.uniform(0, height - 2)
+        x1, y1 = rng.uniform(x0 + 1, width), rng.uniform(y0 + 1, height)
+        manifest.append({"id": f"item-{row}", "source": sources[image], "x0": round(x0, 2), "y0": round(y0, 2),
+                         "x1": round(x1, 2), "y1": round(y1, 2)})
+    return manifest
+
+
+def write_manifest(path, rows, columns=("id", "source", "x0", "y0", "x1", "y1")):
+    """rows (dicts) as a CSV or JSON Lines manifest, by the path's suffix."""
+    import csv
+    import json
+
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    else:
+        with open(path, "w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow(["" if row.get(name) is None else row[name] for name in columns])
+    return str(path)
+
+
+def read_npy_shards(folder):
+    """The crops and index lines of an npy job's output, shards in order."""
+    import csv
+
+    folder = Path(folder)
+    shards = sorted(folder.glob("shard-*.npy"))
+    crops = np.concatenate([np.load(path) for path in shards]) if shards else np.zeros((0,), np.uint8)
+    lines = []
+    for index_file in sorted(folder.glob("shard-*.csv")):
+        with open(index_file, newline="") as file:
+            lines.extend(csv.DictReader(file))
+    return crops, lines

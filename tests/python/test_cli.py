@@ -1,4 +1,5 @@
-"""The parcrop command: `parcrop info` (and `python -m parcrop`)."""
+"""The parcrop command: `parcrop info` (and `python -m parcrop`); `parcrop crop` has
+test_crop_job.py."""
 
 import json
 import os
@@ -7,15 +8,7 @@ import sys
 
 from PIL import Image
 
-from parcrop_testutil import encode, noise, save
-
-
-def _run(*args):
-    env = dict(os.environ)
-    package_parent = os.path.dirname(os.path.dirname(__import__("parcrop").__file__))
-    env["PYTHONPATH"] = os.pathsep.join([package_parent, env.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "parcrop", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+from parcrop_testutil import noise, run_parcrop as _run, save
 
 
 def test_info_table_and_json_agree_with_pillow(rng, tmp_path):

@@ -31,6 +31,8 @@ from ._status import (
 )
 from ._api import FILTERS, MODES, Cropper, crop, crop_boxes
 from ._probe import ImageInfo, probe
+from ._manifest import ManifestError
+from ._crop_job import JobError, JobSummary, crop_manifest
 from . import sampling, transforms
 
 
@@ -56,14 +58,18 @@ __all__ = [
     "InputError",
     "InternalError",
     "InvalidItemError",
+    "JobError",
+    "JobSummary",
     "LibraryLoadError",
     "LimitError",
     "MODES",
+    "ManifestError",
     "ParcropError",
     "ResourceError",
     "Status",
     "crop",
     "crop_boxes",
+    "crop_manifest",
     "library_path",
     "library_version",
     "probe",

@@ -22,7 +22,6 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._api import Cropper
-from ._status import CropError
 from .sampling import random_resized_crops
 
 __all__ = ["RandomResizedCrop"]
