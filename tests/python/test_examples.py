@@ -42,3 +42,11 @@ def test_pytorch_training_crops_example():
     result = _run("pytorch_training_crops.py", "--steps", "5", "--workers", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "step   5" in result.stdout and "(16, 224, 224, 3)" in result.stdout
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
+def test_ray_example():
+    # A local Ray instance: a Parquet manifest cropped and written, then streamed in batches.
+    result = _run("ray_crops.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cropped 60 rows, 0 failed" in result.stdout and "step 3: a batch of 12 crops" in result.stdout
