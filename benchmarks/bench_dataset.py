@@ -19,6 +19,7 @@ the crops to disk:
 Ray runs a local instance with 2 CPUs, started before the clock starts (its start-up,
 a few seconds, is not counted; the pipeline's is). Each method runs in a fresh process per
 round, rounds interleaved in a rotated order; a method's figure is its median over rounds.
+For parcrop_cli the peak resident memory of the job's process is printed per round.
 Agreement: the mean absolute difference of parcrop_cli's crops to pillow_pool's (parcrop's
 default mode lets JPEGs decode at reduced scale for large boxes, so it is close, not
 equal); Ray writes crops in its own order, so for the Ray methods only the count of crops
@@ -189,6 +190,10 @@ def worker(spec_path, result_path):
         else:
             {"ray_pillow": run_ray_pillow, "parcrop_ray": run_parcrop_ray}[method](spec, ray)
         result.update(status="ok", seconds=time.perf_counter() - start)
+        if method == "parcrop_cli":  # the job ran in a child process: its peak resident memory
+            import resource
+
+            result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if ray is not None:
             ray.shutdown()
     except Exception as error:  # a method that cannot run is reported, not dropped
@@ -247,7 +252,8 @@ def main():
             status[method] = result
             if result["status"] == "ok":
                 seconds[method].append(result["seconds"])
-                print(f"round {round_index}: {method:12s} {result['seconds']:7.2f} s", file=sys.stderr)
+                memory = f"  peak RSS {result['peak_rss_mb']:.0f} MiB" if "peak_rss_mb" in result else ""
+                print(f"round {round_index}: {method:12s} {result['seconds']:7.2f} s{memory}", file=sys.stderr)
                 if method not in crops:
                     crops[method] = read_crops(method, out, len(table))
             shutil.rmtree(out, ignore_errors=True)
