@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define PARCROP_VERSION_MAJOR 0
-#define PARCROP_VERSION_MINOR 1
+#define PARCROP_VERSION_MINOR 2
 #define PARCROP_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with parcrop_version(). */
 #define PARCROP_VERSION_NUMBER \
@@ -96,7 +96,7 @@ typedef enum parcrop_status {
  * generic text). Thread-safe. */
 PARCROP_API const char* parcrop_strerror(parcrop_status status);
 
-/* The runtime library's version as PARCROP_VERSION_NUMBER, and as a "0.1.0" string.
+/* The runtime library's version as PARCROP_VERSION_NUMBER, and as a "0.2.0" string.
  * Compare with the header's macros to detect a mismatched shared library. */
 PARCROP_API uint32_t parcrop_version(void);
 PARCROP_API const char* parcrop_version_string(void);

@@ -2,7 +2,8 @@
 # Installs what parcrop needs on Debian 12, builds it, and makes the Python test
 # environment. Safe to run again: it installs only what is missing.
 #
-#   scripts/setup.sh            # system packages, build/ (Release), .venv with parcrop
+#   scripts/setup.sh                          # system packages, then build/ (Release)
+#   scripts/setup.sh --system-packages-only   # only the Debian packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,8 @@ if ((${#missing[@]})); then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
+
+[[ "${1:-}" == "--system-packages-only" ]] && exit 0
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)"

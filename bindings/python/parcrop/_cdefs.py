@@ -11,7 +11,7 @@ package needs are mirrored as Python constants below and checked by the same tes
 
 # Mirrors of the header's macros (checked against parcrop.h by the tests).
 PARCROP_VERSION_MAJOR = 0
-PARCROP_VERSION_MINOR = 1
+PARCROP_VERSION_MINOR = 2
 PARCROP_VERSION_PATCH = 0
 PARCROP_VERSION_NUMBER = PARCROP_VERSION_MAJOR * 10000 + PARCROP_VERSION_MINOR * 100 + PARCROP_VERSION_PATCH
 PARCROP_FLAG_NORMALIZED_BOXES = 1

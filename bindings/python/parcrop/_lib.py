@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 from cffi import FFI
 
@@ -106,8 +106,37 @@ def load() -> Tuple[FFI, Any, str]:
             "libraries it was built against (libjpeg, libisal, libgomp); check them with "
             f"`ldd {path}`."
         ) from exc
+    _check_loaded_file(lib, ffi, path)
     _check_version(lib, ffi, path)
     return ffi, lib, path
+
+
+def _mapped_file(address: int) -> Optional[str]:
+    """The file mapped at ``address`` in this process (Linux), or None where unknown."""
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                start, end = (int(bound, 16) for bound in fields[0].split("-"))
+                if start <= address < end:
+                    return fields[5].strip() if len(fields) == 6 else None
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _check_loaded_file(lib: Any, ffi: FFI, path: str) -> None:
+    """dlopen() hands back an already loaded library of the same name (a system
+    libparcrop loaded through ctypes, say) instead of the file asked for: refuse that, so
+    that the bundled library and its bundled dependencies are what runs."""
+    address = int(ffi.cast("uintptr_t", ffi.addressof(lib, "parcrop_version")))
+    mapped = _mapped_file(address)
+    if mapped is not None and os.path.exists(mapped) and not os.path.samefile(mapped, path):
+        raise LibraryLoadError(
+            f"asked to load libparcrop from {path}, but this process already runs the one at {mapped}, "
+            "loaded earlier under the same name. Import parcrop before loading another libparcrop, or "
+            f"point {ENV_VAR} at {mapped}."
+        )
 
 
 ffi, lib, LIBRARY_PATH = load()
