@@ -234,3 +234,29 @@ TEST_CASE("SIMD row pass matches the scalar pass on downscales that end at the r
         }
     }
 }
+
+TEST_CASE("A RowResampler keeps the taps it was built from", "[resample][simd]") {
+    // crop_plan and orientation reverse taps in place; a resampler built before that
+    // must go on giving the unreversed taps' bytes, row after row, on every target.
+    for (const int64_t target : parcrop::resample_simd_targets()) {
+        INFO("target " << parcrop::resample_simd_target_name(target));
+        const ForcedTarget forced(target);
+        std::mt19937 rng(20240604);
+        for (const uint32_t channels : {1u, 3u, 4u}) {
+            for (const uint32_t in_size : {150u, 320u, 500u, 2000u}) {
+                parcrop::ResampleTaps taps = parcrop::compute_taps(3.5, in_size - 2.25, in_size, 224, Filter::bilinear);
+                const parcrop::ResampleTaps original = taps;
+                const parcrop::RowResampler horizontal(taps, channels);
+                reverse_taps(&taps);
+                for (int row_index = 0; row_index < 3; ++row_index) {
+                    INFO(channels << " channels, " << in_size << " -> 224, row " << row_index);
+                    const std::vector<uint8_t> row = random_pixels(rng, size_t{in_size} * channels);
+                    std::vector<uint8_t> simd(size_t{224} * channels), scalar(simd.size());
+                    horizontal(row.data(), simd.data());
+                    parcrop::resample_row_scalar(row.data(), channels, original, scalar.data());
+                    REQUIRE(simd == scalar);
+                }
+            }
+        }
+    }
+}

@@ -14,7 +14,7 @@ class RowWriter final : public ItemWriter {
 public:
     RowWriter(const CropPlan& plan, const OutputShape& shape, uint8_t* slot, uint32_t group_x0, const uint8_t* fill)
         : plan_(plan), shape_(shape), slot_(slot), group_x0_(group_x0),
-          row_bytes_(size_t{shape.width} * shape.channels) {
+          row_bytes_(size_t{shape.width} * shape.channels), horizontal_(plan.taps_x, shape.channels) {
         const uint32_t channels = shape.channels;
         if (plan.padded()) {
             padded_row_.resize(size_t{plan.region_width} * channels);
@@ -30,7 +30,7 @@ public:
         if (!plan.padded()) return;
         // padded_row_ holds only the fill until the first image row arrives.
         std::vector<uint8_t> fill_row(row_bytes_);
-        resample_row(padded_row_.data(), channels, plan.taps_x, fill_row.data());
+        horizontal_(padded_row_.data(), fill_row.data());
         for (uint32_t r = first_row_; r < last_row; ++r) {
             if (!inside(r)) std::memcpy(intermediate_.data() + size_t{r - first_row_} * row_bytes_, fill_row.data(), row_bytes_);
         }
@@ -49,7 +49,7 @@ public:
         if (plan_.filter == Filter::nearest) {
             write_nearest(r, pixels);
         } else if (r >= first_row_ && size_t{r - first_row_} * row_bytes_ < intermediate_.size()) {
-            resample_row(pixels, channels, plan_.taps_x, intermediate_.data() + size_t{r - first_row_} * row_bytes_);
+            horizontal_(pixels, intermediate_.data() + size_t{r - first_row_} * row_bytes_);
         }
     }
 
@@ -111,6 +111,7 @@ private:
     uint32_t first_row_ = 0;
     std::vector<uint8_t> intermediate_;
     std::vector<uint8_t> padded_row_;  // the region's columns: fill around the image's
+    RowResampler horizontal_;  // from the plan's final taps, built once for all rows
 };
 
 // The slot of an item whose plan is transposed (EXIF orientations 5 to 8): stored-frame
@@ -128,7 +129,8 @@ public:
         : plan_(plan), shape_(shape), slot_(slot), group_x0_(group_x0), channels_(shape.channels),
           region_bytes_(size_t{plan.region_width} * shape.channels), nearest_(plan.filter == Filter::nearest),
           outputs_(static_cast<uint32_t>(nearest_ ? plan.nearest_rows.size() : plan.taps_y.first.size())),
-          columns_(static_cast<uint32_t>(nearest_ ? plan.nearest_columns.size() : plan.taps_x.first.size())) {
+          columns_(static_cast<uint32_t>(nearest_ ? plan.nearest_columns.size() : plan.taps_x.first.size())),
+          horizontal_(plan.taps_x, shape.channels) {
         if (plan.x0 != plan.x1 && plan.y0 != plan.y1) {
             image0_ = int64_t{plan.y0} - plan.region_y0;
             image1_ = int64_t{plan.y1} - plan.region_y0;
@@ -225,7 +227,7 @@ private:
         for (size_t i = 0; i < region_bytes_; ++i) {
             clipped_[i] = static_cast<uint8_t>(std::clamp<int32_t>(sum[i] >> kWeightBits, 0, 255));
         }
-        resample_row(clipped_.data(), channels_, plan_.taps_x, output_row_.data());
+        horizontal_(clipped_.data(), output_row_.data());
         emit(k);
     }
 
@@ -246,6 +248,7 @@ private:
     bool nearest_;
     uint32_t outputs_;  // stored-frame rows: the output's columns
     uint32_t columns_;  // stored-frame columns: the output's rows
+    RowResampler horizontal_;  // from the plan's final taps, built once for all rows
     int64_t image0_ = 0, image1_ = 0;  // the region rows that are image rows
     uint32_t open_rows_ = 1;
     uint32_t next_open_ = 0, next_close_ = 0;

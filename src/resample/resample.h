@@ -37,6 +37,32 @@ std::vector<uint32_t> nearest_indices(float in0, float in1, uint32_t in_size, ui
 // Vectorised for the best instruction set the CPU has (resample_simd.cpp).
 void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out);
 
+// The horizontal pass for one set of taps and channel count, resample_row's work with
+// what the kernel derives from the taps alone (the source extent; on AVX3_DL each
+// group of outputs' window, gather indices and split weights) derived once for all
+// of an item's rows instead of on each. It copies the taps, so it does not see later
+// changes to them (crop_plan's and orientation's flips reverse taps in place): build
+// it from final taps. The instruction set is the one dispatch chooses at construction,
+// and stays with it.
+class RowResampler {
+public:
+    RowResampler(const ResampleTaps& taps, uint32_t channels);
+    // One row, as resample_row(in, channels, taps, out).
+    void operator()(const uint8_t* in, uint8_t* out) const { kernel(*this, in, out); }
+
+    // What the chosen instruction set's kernel reads; resample_simd.cpp fills it.
+    struct alignas(64) Vector64 {
+        uint8_t bytes[64];
+    };
+    using Kernel = void (*)(const RowResampler&, const uint8_t* in, uint8_t* out);
+    ResampleTaps taps;
+    uint32_t channels = 0;
+    uint32_t extent = 0;              // one past the last source pixel any output reads
+    std::vector<uint64_t> words;      // per-kernel layout, see resample_simd.cpp
+    std::vector<Vector64> vectors;    // per-kernel layout, see resample_simd.cpp
+    Kernel kernel = nullptr;
+};
+
 // One output row from rows of an intermediate image: rows[k] is the row at source
 // index taps.first[o] + k, each `width_bytes` long.
 void resample_column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,

@@ -47,14 +47,6 @@ inline uint8_t clip_scalar(int32_t sum) {
     return static_cast<uint8_t>(std::clamp<int32_t>(sum, 0, 255));
 }
 
-// One past the last source pixel any output reads. Flipped crops reverse the taps,
-// so this is a maximum, not the last output's end.
-uint32_t source_extent(const ResampleTaps& taps) {
-    uint32_t extent = 0;
-    for (size_t o = 0; o < taps.first.size(); ++o) extent = std::max(extent, taps.first[o] + taps.count[o]);
-    return extent;
-}
-
 // The end of one 3- or 4-channel output: the tap on the row's last pixel, which a
 // 3-channel pixel cannot load as 4 bytes (taps [whole, n)), then the shift, the
 // saturating narrowing (the clamp to 0..255) and the store, 3 bytes for the row's
@@ -85,7 +77,7 @@ HWY_INLINE void finish_pixel(hn::Vec<hn::Full128<int32_t>> acc, const uint8_t* s
 // overwritten by the next output. On SSE4 and AVX2 this beat row_groups below, whose
 // 128-bit blocks cost more to assemble than the narrower multiplies save.
 template <uint32_t kChannels>
-void row_pixels_single(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT out) {
+void row_pixels_single(const uint8_t* in, const ResampleTaps& taps, uint32_t extent, uint8_t* HWY_RESTRICT out) {
     const hn::Full128<int32_t> d;
     const hn::Rebind<uint8_t, decltype(d)> d8;
     const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
@@ -93,7 +85,6 @@ void row_pixels_single(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY
     const uint32_t* const count = taps.count.data();
     const int32_t* weights = taps.weights.data();
     const uint32_t stride = taps.max_count;
-    const uint32_t extent = kChannels == 3 ? source_extent(taps) : 0;
     const auto half = hn::Set(d, kHalf);
     for (uint32_t o = 0; o < out_size; ++o, out += kChannels, weights += stride) {
         const uint8_t* src = in + size_t{first[o]} * kChannels;
@@ -185,11 +176,10 @@ HWY_INLINE hn::Vec<D> load_weight_blocks(D d, const int32_t* w, uint32_t stride)
 // equals the scalar sum modulo 2^32, every step being int32 addition, multiplication
 // or left shift, which wrap alike; the scalar sum itself lies within int32 (see
 // resample.cpp), so the two are equal.
-// The weights are split per row rather than cached in ResampleTaps: callers reverse
-// taps in place after compute_taps (crop_plan, orientation), which would leave a cache
-// stale.
+// On AVX3_DL this serves strides over 8 taps; row_windows takes the shorter ones.
 template <uint32_t kChannels, bool kVnni>
-PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT out) {
+PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, uint32_t extent,
+                                   uint8_t* HWY_RESTRICT out) {
     const hn::ScalableTag<int32_t> d;
     const hn::Repartition<int16_t, decltype(d)> d16;
     const hn::Repartition<uint8_t, decltype(d)> du8;
@@ -201,7 +191,6 @@ PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, 
     const int32_t* const weights = taps.weights.data();
     const size_t weights_size = taps.weights.size();
     const uint32_t stride = taps.max_count;
-    const uint32_t extent = source_extent(taps);
     const uint32_t steps = (stride + 3) / 4;
     if (steps == 0) return;
 
@@ -244,98 +233,9 @@ PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, 
     // Outputs whose 16-byte loads or 4-weight loads would pass the row's or the
     // weights' end go through the one-pixel path.
     const size_t read_bytes = size_t{steps - 1} * 4 * kChannels + 16;
-#if PARCROP_HAVE_VNNI
-    // Where strides are short and four outputs' pixels lie within 64 bytes (bilinear
-    // downscales up to 3x, bicubic up to 1.5x), a group's pixels are one 64-byte load and its
-    // weights two, and each step's operands are single byte permutes of those.
-    // Block i of a permute index is the pattern for output 0 plus output i's offset.
-    const bool windowed = stride <= 8;
-    const uint32_t window_span = 64 / kChannels - 4 * steps;  // largest first[o + i] - base
-    alignas(16) static constexpr uint8_t kPixelIndex[2][2][16] = {
-        {{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, 0, 0, 0, 0}, {12, 15, 18, 21, 13, 16, 19, 22, 14, 17, 20, 23, 0, 0, 0, 0}},
-        {{0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15},
-         {16, 20, 24, 28, 17, 21, 25, 29, 18, 22, 26, 30, 19, 23, 27, 31}}};
-    // Digit c of weight k of output 0 is byte 4 k + c of the group's weights.
-    alignas(16) static constexpr uint8_t kWeightIndex[2][3][16] = {
-        {{0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12},
-         {1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13, 1, 5, 9, 13},
-         {2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14, 2, 6, 10, 14}},
-        {{16, 20, 24, 28, 16, 20, 24, 28, 16, 20, 24, 28, 16, 20, 24, 28},
-         {17, 21, 25, 29, 17, 21, 25, 29, 17, 21, 25, 29, 17, 21, 25, 29},
-         {18, 22, 26, 30, 18, 22, 26, 30, 18, 22, 26, 30, 18, 22, 26, 30}}};
-    alignas(16) static constexpr int32_t kBlockId[4] = {0, 1, 2, 3};
-    // Output i's weights start 4 * stride * i bytes on; in every byte of block i.
-    const __m512i weight_offset =
-        _mm512_mullo_epi32(_mm512_permutexvar_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0),
-                                                    _mm512_castsi128_si512(_mm_load_si128(reinterpret_cast<const __m128i*>(kBlockId)))),
-                           _mm512_set1_epi32(static_cast<int32_t>(4 * stride * 0x01010101u)));
-    __m512i weight_index[2][3];
-    __mmask64 weight_mask[2] = {0, 0};
-    __m512i pixel_pattern[2];
-    for (uint32_t st = 0; st < 2; ++st) {
-        for (uint32_t c = 0; c < 3; ++c) {
-            weight_index[st][c] = _mm512_add_epi8(
-                _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kWeightIndex[st][c]))), weight_offset);
-        }
-        // Taps at or past the stride are the next output's: zero.
-        for (uint32_t b = 0; b < 4; ++b) {
-            if (4 * st + b < stride) weight_mask[st] |= __mmask64{0x1111111111111111ull} << b;
-        }
-        pixel_pattern[st] = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPixelIndex[kChannels - 3][st])));
-    }
-    // RGB has no 4th channel: its lanes' bytes are zero.
-    const __mmask64 pixel_mask = kChannels == 4 ? ~__mmask64{0} : __mmask64{0x0fff0fff0fff0fffull};
-    const __m512i block_broadcast = _mm512_set_epi8(
-        12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m512i bias512 = _mm512_set1_epi32(0x8080);
-    alignas(16) static constexpr uint8_t kPack3[16] = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15};
-    const __m128i pack3 = _mm_load_si128(reinterpret_cast<const __m128i*>(kPack3));
-#endif
 
     uint32_t o = 0;
     for (; o + kBlocks <= out_size; o += kBlocks) {
-#if PARCROP_HAVE_VNNI
-        if (windowed) {
-            // Flipped taps run backwards: the smaller end is the window's start.
-            const uint32_t base = std::min(first[o], first[o + kBlocks - 1]);
-            const __m128i offsets = _mm_sub_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + o)),
-                                                  _mm_set1_epi32(static_cast<int32_t>(base)));
-            if (_mm_cmpgt_epu32_mask(offsets, _mm_set1_epi32(static_cast<int32_t>(window_span))) == 0 &&
-                size_t{base} * kChannels + 64 <= size_t{extent} * kChannels &&
-                size_t{o} * stride + 32 <= weights_size) {
-                const __m512i window = _mm512_loadu_si512(in + size_t{base} * kChannels);
-                const int32_t* w = weights + size_t{o} * stride;
-                const __m512i w0 = _mm512_xor_si512(_mm512_add_epi32(_mm512_loadu_si512(w), bias512), bias512);
-                const __m512i w1 = _mm512_xor_si512(_mm512_add_epi32(_mm512_loadu_si512(w + 16), bias512), bias512);
-                // Offsets are below 64 / kChannels, so times kChannels they fit a byte.
-                const __m512i pixel_offset = _mm512_permutexvar_epi8(
-                    block_broadcast, _mm512_castsi128_si512(_mm_mullo_epi32(offsets, _mm_set1_epi32(kChannels))));
-                __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0;
-                for (uint32_t st = 0; st < steps; ++st) {
-                    const __m512i px = _mm512_maskz_permutexvar_epi8(
-                        pixel_mask, _mm512_add_epi8(pixel_pattern[st], pixel_offset), window);
-                    a0 = _mm512_dpbusd_epi32(a0, px, _mm512_maskz_permutex2var_epi8(weight_mask[st], w0, weight_index[st][0], w1));
-                    a1 = _mm512_dpbusd_epi32(a1, px, _mm512_maskz_permutex2var_epi8(weight_mask[st], w0, weight_index[st][1], w1));
-                    a2 = _mm512_dpbusd_epi32(a2, px, _mm512_maskz_permutex2var_epi8(weight_mask[st], w0, weight_index[st][2], w1));
-                }
-                __m512i sum = _mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(a2, 16), _mm512_slli_epi32(a1, 8)),
-                                               _mm512_add_epi32(a0, _mm512_set1_epi32(kHalf)));
-                sum = _mm512_max_epi32(_mm512_srai_epi32(sum, kWeightBits), _mm512_setzero_si512());
-                __m128i bytes = _mm512_cvtusepi32_epi8(sum);
-                uint8_t* dst = out + size_t{o} * kChannels;
-                if constexpr (kChannels == 3) bytes = _mm_shuffle_epi8(bytes, pack3);
-                if (kChannels == 4 || size_t{o} * 3 + 16 <= size_t{out_size} * 3) {
-                    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
-                } else {
-                    alignas(16) uint8_t tmp[16];
-                    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-                    std::memcpy(dst, tmp, 12);
-                }
-                continue;
-            }
-        }
-#endif
         uint32_t max_first = 0;
         for (uint32_t i = 0; i < kBlocks; ++i) max_first = std::max(max_first, first[o + i]);
         if (size_t{max_first} * kChannels + read_bytes > size_t{extent} * kChannels ||
@@ -397,6 +297,147 @@ PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, 
     for (; o < out_size; ++o) one_pixel<kChannels>(in, taps, extent, o, out);
 }
 
+#if PARCROP_HAVE_VNNI
+// AVX3_DL for strides up to 8 taps (every upscale, bilinear downscales up to 3x,
+// bicubic up to 1.5x): a group of four outputs reads at most 64 bytes of the row, so
+// its pixels are one masked 64-byte load (the mask keeps it inside the row) and each
+// step's four taps are one byte permute of it into row_groups' block layout, followed
+// by VPDPBUSD on row_groups' three weight digits. Everything but the pixels (the
+// window's place, the permute indices, the digits) depends on the taps alone and is
+// laid out once by prepare_windows, not on every row. A group takes as many steps as
+// its own largest count needs, which for most scales is fewer than the stride's.
+// Four groups' sums are narrowed together into one 48- or 64-byte store.
+//
+// words, 3 per group of four outputs: the window's load mask, its byte offset in the
+// row, and steps | first_vector << 8, steps 0 marking a group whose taps span more
+// than 64 bytes (computed one output at a time). vectors, 4 per step: the permute
+// indices, then digits 0, 1 and 2 of the weights, each byte where its pixel lands.
+constexpr uint32_t kWindowWordsPerGroup = 3;
+constexpr uint32_t kWindowMaxStride = 8;
+
+template <uint32_t kChannels>
+void prepare_windows(RowResampler* r) {
+    const ResampleTaps& taps = r->taps;
+    const uint32_t groups = static_cast<uint32_t>(taps.first.size()) / 4;
+    const size_t row_bytes = size_t{r->extent} * kChannels;
+    r->words.assign(size_t{groups} * kWindowWordsPerGroup, 0);
+    r->vectors.clear();
+    for (uint32_t g = 0; g < groups; ++g) {
+        const uint32_t o = 4 * g;
+        size_t start = SIZE_MAX, end = 0;
+        uint32_t steps = 0;
+        for (uint32_t i = 0; i < 4; ++i) {
+            start = std::min(start, size_t{taps.first[o + i]} * kChannels);
+            end = std::max(end, size_t{taps.first[o + i] + taps.count[o + i]} * kChannels);
+            steps = std::max(steps, (taps.count[o + i] + 3) / 4);
+        }
+        if (end - start > 64) continue;
+        uint64_t* words = &r->words[size_t{g} * kWindowWordsPerGroup];
+        words[0] = row_bytes - start >= 64 ? ~uint64_t{0} : (uint64_t{1} << (row_bytes - start)) - 1;
+        words[1] = start;
+        words[2] = steps | uint64_t{r->vectors.size()} << 8;
+        for (uint32_t st = 0; st < steps; ++st) {
+            RowResampler::Vector64 v[4] = {};
+            for (uint32_t i = 0; i < 4; ++i) {
+                const uint32_t n = taps.count[o + i];
+                const int32_t* w = &taps.weights[size_t{o + i} * taps.max_count];
+                for (uint32_t t = 0; t < 4; ++t) {
+                    const uint32_t k = 4 * st + t;
+                    if (k >= n) continue;  // index 0, weight 0
+                    // row_groups' split: the bytes of (w + 0x8080) ^ 0x8080 are the digits.
+                    const uint32_t digits = (static_cast<uint32_t>(w[k]) + 0x8080u) ^ 0x8080u;
+                    // RGB's 4th lane sums junk pixels; its byte is never stored.
+                    for (uint32_t c = 0; c < 4; ++c) {
+                        const size_t byte = 16 * i + 4 * c + t;
+                        v[0].bytes[byte] = static_cast<uint8_t>(
+                            (size_t{taps.first[o + i] + k} * kChannels + std::min(c, kChannels - 1) - start) & 63);
+                        for (uint32_t digit = 0; digit < 3; ++digit) {
+                            v[1 + digit].bytes[byte] = static_cast<uint8_t>(digits >> (8 * digit));
+                        }
+                    }
+                }
+            }
+            r->vectors.insert(r->vectors.end(), v, v + 4);
+        }
+    }
+}
+
+template <uint32_t kChannels>
+PARCROP_GROUP_ATTR void row_windows(const RowResampler& r, const uint8_t* in, uint8_t* HWY_RESTRICT out) {
+    const uint32_t out_size = static_cast<uint32_t>(r.taps.first.size());
+    const uint32_t groups = out_size / 4;
+    const uint64_t* const words = r.words.data();
+    const RowResampler::Vector64* const vectors = r.vectors.data();
+    const __m512i half = _mm512_set1_epi32(kHalf);
+    // After the two narrowing packs, byte 16 L + 4 i + c is channel c of output 4 i + L
+    // of the four groups; this puts output q's channels at q * kChannels.
+    alignas(64) static constexpr auto kOrder = [] {
+        struct Bytes {
+            uint8_t b[64];
+        } order = {};
+        for (uint32_t q = 0; q < 16; ++q) {
+            for (uint32_t c = 0; c < kChannels; ++c) order.b[q * kChannels + c] = static_cast<uint8_t>(16 * (q % 4) + 4 * (q / 4) + c);
+        }
+        return order;
+    }();
+    const __m512i order = _mm512_load_si512(kOrder.b);
+    // One group's clipped-later sums, or zero with its bit in one_at_a_time set.
+    const auto group_sums = [&](uint32_t group_index, uint32_t bit, uint32_t* one_at_a_time) PARCROP_GROUP_ATTR {
+        if (group_index >= groups) return _mm512_setzero_si512();
+        const uint64_t* group = words + size_t{group_index} * kWindowWordsPerGroup;
+        const uint32_t steps = static_cast<uint32_t>(group[2] & 0xff);
+        if (steps == 0) {
+            *one_at_a_time |= bit;
+            return _mm512_setzero_si512();
+        }
+        // Masked only at the row's end: the masked load costs more.
+        const __m512i window = group[0] == ~uint64_t{0} ? _mm512_loadu_si512(in + group[1])
+                                                         : _mm512_maskz_loadu_epi8(group[0], in + group[1]);
+        const RowResampler::Vector64* v = vectors + (group[2] >> 8);
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0;
+        for (uint32_t st = 0; st < steps; ++st, v += 4) {
+            const __m512i px = _mm512_permutexvar_epi8(_mm512_load_si512(v[0].bytes), window);
+            a0 = _mm512_dpbusd_epi32(a0, px, _mm512_load_si512(v[1].bytes));
+            a1 = _mm512_dpbusd_epi32(a1, px, _mm512_load_si512(v[2].bytes));
+            a2 = _mm512_dpbusd_epi32(a2, px, _mm512_load_si512(v[3].bytes));
+        }
+        const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(a2, 16), _mm512_slli_epi32(a1, 8)),
+                                             _mm512_add_epi32(a0, half));
+        return _mm512_srai_epi32(sum, kWeightBits);
+    };
+    for (uint32_t g = 0; g < groups; g += 4) {
+        uint32_t one_at_a_time = 0;  // bit i: group g + i
+        const __m512i sums0 = group_sums(g, 1, &one_at_a_time);
+        const __m512i sums1 = group_sums(g + 1, 2, &one_at_a_time);
+        const __m512i sums2 = group_sums(g + 2, 4, &one_at_a_time);
+        const __m512i sums3 = group_sums(g + 3, 8, &one_at_a_time);
+        const uint32_t o = 4 * g;
+        // Before the store: one_pixel writes a 4th byte into the next output, which
+        // the store or the next one_pixel then rewrites.
+        for (uint32_t i = 0; i < 4; ++i) {
+            if ((one_at_a_time >> i) & 1) {
+                for (uint32_t q = 0; q < 4; ++q) one_pixel<kChannels>(in, r.taps, r.extent, o + 4 * i + q, out);
+            }
+        }
+        // Signed then unsigned saturation: the clamp to 0..255.
+        const __m512i bytes = _mm512_permutexvar_epi8(
+            order, _mm512_packus_epi16(_mm512_packs_epi32(sums0, sums1), _mm512_packs_epi32(sums2, sums3)));
+        uint8_t* dst = out + size_t{o} * kChannels;
+        if (one_at_a_time == 0 && size_t{o} * kChannels + 64 <= size_t{out_size} * kChannels) {
+            _mm512_storeu_si512(dst, bytes);  // RGB's last 16 bytes are the next outputs', rewritten later
+        } else {
+            const uint32_t stored = std::min(16u, 4 * (groups - g)) * kChannels;
+            __mmask64 mask = stored == 64 ? ~__mmask64{0} : (__mmask64{1} << stored) - 1;
+            for (uint32_t i = 0; i < 4; ++i) {
+                if ((one_at_a_time >> i) & 1) mask &= ~(((__mmask64{1} << (4 * kChannels)) - 1) << (4 * kChannels * i));
+            }
+            _mm512_mask_storeu_epi8(dst, mask, bytes);
+        }
+    }
+    for (uint32_t o = 4 * groups; o < out_size; ++o) one_pixel<kChannels>(in, r.taps, r.extent, o, out);
+}
+#endif  // PARCROP_HAVE_VNNI
+
 template <class V>
 auto to_128(V v) {
     const hn::DFromV<V> d;
@@ -411,7 +452,7 @@ auto to_128(V v) {
 // 1 channel: an output's taps are consecutive bytes, so up to 8 taps are one vector
 // (two 128-bit halves added), and four outputs' partial sums are transposed and
 // added into one vector of four sums.
-void row_gray(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT out) {
+void row_gray(const uint8_t* in, const ResampleTaps& taps, uint32_t extent, uint8_t* HWY_RESTRICT out) {
     const hn::Full128<int32_t> d;
     const hn::Repartition<int64_t, decltype(d)> d64;
     const hn::Rebind<uint8_t, decltype(d)> d8;
@@ -426,7 +467,6 @@ void row_gray(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT
     const int32_t* const weights = taps.weights.data();
     const int32_t* const weights_end = weights + taps.weights.size();
     const uint32_t stride = taps.max_count;
-    const uint32_t extent = source_extent(taps);
 
     // Lanes past the output's count get weight 0, whatever the pixels there are. Only
     // near the ends of the row and of the weights do the loads go through a copy.
@@ -490,24 +530,45 @@ void row_gray(const uint8_t* in, const ResampleTaps& taps, uint8_t* HWY_RESTRICT
 // One-lane vectors gain nothing over the scalar passes, which Highway's scalar
 // target (what GCC before 12.3 gets instead of its 128-bit emulation) falls back to.
 #if HWY_TARGET == HWY_SCALAR
-void RowGray(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { resample_row_scalar(in, 1, taps, out); }
-void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { resample_row_scalar(in, 3, taps, out); }
-void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { resample_row_scalar(in, 4, taps, out); }
+void RowScalar(const RowResampler& r, const uint8_t* in, uint8_t* out) { resample_row_scalar(in, r.channels, r.taps, out); }
+void PrepareRow(RowResampler* r) { r->kernel = RowScalar; }
 void Column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps, uint32_t o, uint8_t* out) {
     resample_column_scalar(rows, width_bytes, taps, o, out);
 }
 #else
-void RowGray(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_gray(in, taps, out); }
+void RowGray(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_gray(in, r.taps, r.extent, out); }
 #if PARCROP_HAVE_VNNI
-void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_groups<3, true>(in, taps, out); }
-void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_groups<4, true>(in, taps, out); }
+void RowRgbWindows(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_windows<3>(r, in, out); }
+void RowRgbaWindows(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_windows<4>(r, in, out); }
+void RowRgb(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_groups<3, true>(in, r.taps, r.extent, out); }
+void RowRgba(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_groups<4, true>(in, r.taps, r.extent, out); }
 #elif HWY_TARGET == HWY_AVX3
-void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_groups<3, false>(in, taps, out); }
-void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels_single<4>(in, taps, out); }
+void RowRgb(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_groups<3, false>(in, r.taps, r.extent, out); }
+void RowRgba(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_pixels_single<4>(in, r.taps, r.extent, out); }
 #else
-void RowRgb(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels_single<3>(in, taps, out); }
-void RowRgba(const uint8_t* in, const ResampleTaps& taps, uint8_t* out) { row_pixels_single<4>(in, taps, out); }
+void RowRgb(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_pixels_single<3>(in, r.taps, r.extent, out); }
+void RowRgba(const RowResampler& r, const uint8_t* in, uint8_t* out) { row_pixels_single<4>(in, r.taps, r.extent, out); }
 #endif
+
+void PrepareRow(RowResampler* r) {
+    if (r->channels == 1) {
+        r->kernel = RowGray;
+        return;
+    }
+#if PARCROP_HAVE_VNNI
+    if (r->taps.max_count <= kWindowMaxStride) {
+        if (r->channels == 3) {
+            prepare_windows<3>(r);
+            r->kernel = RowRgbWindows;
+        } else {
+            prepare_windows<4>(r);
+            r->kernel = RowRgbaWindows;
+        }
+        return;
+    }
+#endif
+    r->kernel = r->channels == 3 ? RowRgb : RowRgba;
+}
 
 // Across the row, a full vector of bytes at a time in four int32 accumulators, each
 // source row's weight broadcast; the bytes past the last whole vector are done as
@@ -561,18 +622,19 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace parcrop {
 
-HWY_EXPORT(RowGray);
-HWY_EXPORT(RowRgb);
-HWY_EXPORT(RowRgba);
+HWY_EXPORT(PrepareRow);
 HWY_EXPORT(Column);
 HWY_EXPORT(Target);
 
+RowResampler::RowResampler(const ResampleTaps& row_taps, uint32_t row_channels)
+    : taps(row_taps), channels(row_channels) {
+    // A maximum, not the last output's end: flipped crops reverse the taps.
+    for (size_t o = 0; o < taps.first.size(); ++o) extent = std::max(extent, taps.first[o] + taps.count[o]);
+    HWY_DYNAMIC_DISPATCH(PrepareRow)(this);
+}
+
 void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out) {
-    switch (channels) {
-        case 1: return HWY_DYNAMIC_DISPATCH(RowGray)(in, taps, out);
-        case 3: return HWY_DYNAMIC_DISPATCH(RowRgb)(in, taps, out);
-        default: return HWY_DYNAMIC_DISPATCH(RowRgba)(in, taps, out);
-    }
+    RowResampler(taps, channels)(in, out);
 }
 
 void resample_column(const uint8_t* const* rows, uint32_t width_bytes, const ResampleTaps& taps,
