@@ -299,34 +299,44 @@ PARCROP_GROUP_ATTR void row_groups(const uint8_t* in, const ResampleTaps& taps, 
 
 #if PARCROP_HAVE_VNNI
 // AVX3_DL for strides up to 8 taps (every upscale, bilinear downscales up to 3x,
-// bicubic up to 1.5x): a group of four outputs reads at most 64 bytes of the row, so
-// its pixels are one masked 64-byte load (the mask keeps it inside the row) and each
-// step's four taps are one byte permute of it into row_groups' block layout, followed
-// by VPDPBUSD on row_groups' three weight digits. Everything but the pixels (the
-// window's place, the permute indices, the digits) depends on the taps alone and is
-// laid out once by prepare_windows, not on every row. A group takes as many steps as
-// its own largest count needs, which for most scales is fewer than the stride's.
-// Four groups' sums are narrowed together into one 48- or 64-byte store.
+// bicubic up to 1.5x). A group is as many outputs as fill a vector's 16 int32 lanes
+// with their channels (5 RGB outputs and one unused lane, or 4 RGBA), and its taps
+// read at most 64 bytes of the row, so its pixels are one 64-byte load (masked at
+// the row's end) and each step's four taps one byte permute of it: lane (output,
+// channel) gets that channel of the four tap pixels, which VPDPBUSD multiplies by
+// row_groups' three weight digits. Everything but the pixels (the window's place,
+// the permute indices, the digits) depends on the taps alone and is laid out once by
+// prepare_windows, not on every row. A group takes as many steps as its own largest
+// count needs, which for most scales is fewer than the stride's. The digits' sums
+// are combined by Horner's rule, (((2^21 >> 16) + d2_sum) << 8 + d1_sum) << 8 +
+// d0_sum, which is row_groups' recombination with the rounding half folded in and
+// the same modulo 2^32. Four groups' sums are narrowed together into one store.
 //
-// words, 3 per group of four outputs: the window's load mask, its byte offset in the
-// row, and steps | first_vector << 8, steps 0 marking a group whose taps span more
-// than 64 bytes (computed one output at a time). vectors, 4 per step: the permute
-// indices, then digits 0, 1 and 2 of the weights, each byte where its pixel lands.
+// words, 3 per group: the window's load mask, its byte offset in the row, and
+// steps | first_vector << 8, steps 0 marking a group whose taps span more than 64
+// bytes (computed one output at a time). vectors, 4 per step: the permute indices,
+// then digits 2, 1 and 0 of the weights, each byte where its pixel lands.
 constexpr uint32_t kWindowWordsPerGroup = 3;
 constexpr uint32_t kWindowMaxStride = 8;
 
 template <uint32_t kChannels>
+constexpr uint32_t kWindowOutputs = 16 / kChannels;
+
+template <uint32_t kChannels>
 void prepare_windows(RowResampler* r) {
+    constexpr uint32_t kOutputs = kWindowOutputs<kChannels>;
     const ResampleTaps& taps = r->taps;
-    const uint32_t groups = static_cast<uint32_t>(taps.first.size()) / 4;
+    const uint32_t out_size = static_cast<uint32_t>(taps.first.size());
+    const uint32_t groups = (out_size + kOutputs - 1) / kOutputs;
     const size_t row_bytes = size_t{r->extent} * kChannels;
     r->words.assign(size_t{groups} * kWindowWordsPerGroup, 0);
     r->vectors.clear();
     for (uint32_t g = 0; g < groups; ++g) {
-        const uint32_t o = 4 * g;
+        const uint32_t o = g * kOutputs;
+        const uint32_t outputs = std::min(kOutputs, out_size - o);
         size_t start = SIZE_MAX, end = 0;
         uint32_t steps = 0;
-        for (uint32_t i = 0; i < 4; ++i) {
+        for (uint32_t i = 0; i < outputs; ++i) {
             start = std::min(start, size_t{taps.first[o + i]} * kChannels);
             end = std::max(end, size_t{taps.first[o + i] + taps.count[o + i]} * kChannels);
             steps = std::max(steps, (taps.count[o + i] + 3) / 4);
@@ -337,23 +347,20 @@ void prepare_windows(RowResampler* r) {
         words[1] = start;
         words[2] = steps | uint64_t{r->vectors.size()} << 8;
         for (uint32_t st = 0; st < steps; ++st) {
-            RowResampler::Vector64 v[4] = {};
-            for (uint32_t i = 0; i < 4; ++i) {
-                const uint32_t n = taps.count[o + i];
+            RowResampler::Vector64 v[4] = {};  // lanes of absent outputs and taps: index 0, weight 0
+            for (uint32_t i = 0; i < outputs; ++i) {
+                const uint32_t f = taps.first[o + i], n = taps.count[o + i];
                 const int32_t* w = &taps.weights[size_t{o + i} * taps.max_count];
-                for (uint32_t t = 0; t < 4; ++t) {
+                for (uint32_t t = 0; t < 4 && 4 * st + t < n; ++t) {
                     const uint32_t k = 4 * st + t;
-                    if (k >= n) continue;  // index 0, weight 0
                     // row_groups' split: the bytes of (w + 0x8080) ^ 0x8080 are the digits.
                     const uint32_t digits = (static_cast<uint32_t>(w[k]) + 0x8080u) ^ 0x8080u;
-                    // RGB's 4th lane sums junk pixels; its byte is never stored.
-                    for (uint32_t c = 0; c < 4; ++c) {
-                        const size_t byte = 16 * i + 4 * c + t;
-                        v[0].bytes[byte] = static_cast<uint8_t>(
-                            (size_t{taps.first[o + i] + k} * kChannels + std::min(c, kChannels - 1) - start) & 63);
-                        for (uint32_t digit = 0; digit < 3; ++digit) {
-                            v[1 + digit].bytes[byte] = static_cast<uint8_t>(digits >> (8 * digit));
-                        }
+                    for (uint32_t c = 0; c < kChannels; ++c) {
+                        const size_t byte = 4 * (i * kChannels + c) + t;
+                        v[0].bytes[byte] = static_cast<uint8_t>(size_t{f + k} * kChannels + c - start);
+                        v[1].bytes[byte] = static_cast<uint8_t>(digits >> 16);
+                        v[2].bytes[byte] = static_cast<uint8_t>(digits >> 8);
+                        v[3].bytes[byte] = static_cast<uint8_t>(digits);
                     }
                 }
             }
@@ -364,24 +371,27 @@ void prepare_windows(RowResampler* r) {
 
 template <uint32_t kChannels>
 PARCROP_GROUP_ATTR void row_windows(const RowResampler& r, const uint8_t* in, uint8_t* HWY_RESTRICT out) {
+    constexpr uint32_t kOutputs = kWindowOutputs<kChannels>;
+    constexpr uint32_t kGroupBytes = kOutputs * kChannels;
     const uint32_t out_size = static_cast<uint32_t>(r.taps.first.size());
-    const uint32_t groups = out_size / 4;
+    const size_t out_bytes = size_t{out_size} * kChannels;
+    const uint32_t groups = (out_size + kOutputs - 1) / kOutputs;
     const uint64_t* const words = r.words.data();
     const RowResampler::Vector64* const vectors = r.vectors.data();
-    const __m512i half = _mm512_set1_epi32(kHalf);
-    // After the two narrowing packs, byte 16 L + 4 i + c is channel c of output 4 i + L
-    // of the four groups; this puts output q's channels at q * kChannels.
+    const __m512i half_top = _mm512_set1_epi32(kHalf >> 16);
+    // After the two narrowing packs, byte 16 (j / 4) + 4 i + j % 4 is lane j of group
+    // i; lane j is byte j of the group's outputs.
     alignas(64) static constexpr auto kOrder = [] {
         struct Bytes {
             uint8_t b[64];
         } order = {};
-        for (uint32_t q = 0; q < 16; ++q) {
-            for (uint32_t c = 0; c < kChannels; ++c) order.b[q * kChannels + c] = static_cast<uint8_t>(16 * (q % 4) + 4 * (q / 4) + c);
+        for (uint32_t i = 0; i < 4; ++i) {
+            for (uint32_t j = 0; j < kGroupBytes; ++j) order.b[i * kGroupBytes + j] = static_cast<uint8_t>(16 * (j / 4) + 4 * i + j % 4);
         }
         return order;
     }();
     const __m512i order = _mm512_load_si512(kOrder.b);
-    // One group's clipped-later sums, or zero with its bit in one_at_a_time set.
+    // One group's sums shifted down, or zero with its bit set in one_at_a_time.
     const auto group_sums = [&](uint32_t group_index, uint32_t bit, uint32_t* one_at_a_time) PARCROP_GROUP_ATTR {
         if (group_index >= groups) return _mm512_setzero_si512();
         const uint64_t* group = words + size_t{group_index} * kWindowWordsPerGroup;
@@ -394,15 +404,21 @@ PARCROP_GROUP_ATTR void row_windows(const RowResampler& r, const uint8_t* in, ui
         const __m512i window = group[0] == ~uint64_t{0} ? _mm512_loadu_si512(in + group[1])
                                                          : _mm512_maskz_loadu_epi8(group[0], in + group[1]);
         const RowResampler::Vector64* v = vectors + (group[2] >> 8);
-        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0;
-        for (uint32_t st = 0; st < steps; ++st, v += 4) {
-            const __m512i px = _mm512_permutexvar_epi8(_mm512_load_si512(v[0].bytes), window);
-            a0 = _mm512_dpbusd_epi32(a0, px, _mm512_load_si512(v[1].bytes));
-            a1 = _mm512_dpbusd_epi32(a1, px, _mm512_load_si512(v[2].bytes));
-            a2 = _mm512_dpbusd_epi32(a2, px, _mm512_load_si512(v[3].bytes));
+        const __m512i px = _mm512_permutexvar_epi8(_mm512_load_si512(v[0].bytes), window);
+        __m512i sum;
+        if (steps == 1) {
+            sum = _mm512_dpbusd_epi32(half_top, px, _mm512_load_si512(v[1].bytes));
+            sum = _mm512_dpbusd_epi32(_mm512_slli_epi32(sum, 8), px, _mm512_load_si512(v[2].bytes));
+            sum = _mm512_dpbusd_epi32(_mm512_slli_epi32(sum, 8), px, _mm512_load_si512(v[3].bytes));
+        } else {  // 2, the most a stride of 8 needs
+            const __m512i px1 = _mm512_permutexvar_epi8(_mm512_load_si512(v[4].bytes), window);
+            sum = _mm512_dpbusd_epi32(half_top, px, _mm512_load_si512(v[1].bytes));
+            sum = _mm512_dpbusd_epi32(sum, px1, _mm512_load_si512(v[5].bytes));
+            sum = _mm512_dpbusd_epi32(_mm512_slli_epi32(sum, 8), px, _mm512_load_si512(v[2].bytes));
+            sum = _mm512_dpbusd_epi32(sum, px1, _mm512_load_si512(v[6].bytes));
+            sum = _mm512_dpbusd_epi32(_mm512_slli_epi32(sum, 8), px, _mm512_load_si512(v[3].bytes));
+            sum = _mm512_dpbusd_epi32(sum, px1, _mm512_load_si512(v[7].bytes));
         }
-        const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(a2, 16), _mm512_slli_epi32(a1, 8)),
-                                             _mm512_add_epi32(a0, half));
         return _mm512_srai_epi32(sum, kWeightBits);
     };
     for (uint32_t g = 0; g < groups; g += 4) {
@@ -411,30 +427,30 @@ PARCROP_GROUP_ATTR void row_windows(const RowResampler& r, const uint8_t* in, ui
         const __m512i sums1 = group_sums(g + 1, 2, &one_at_a_time);
         const __m512i sums2 = group_sums(g + 2, 4, &one_at_a_time);
         const __m512i sums3 = group_sums(g + 3, 8, &one_at_a_time);
-        const uint32_t o = 4 * g;
+        const uint32_t o = g * kOutputs;
         // Before the store: one_pixel writes a 4th byte into the next output, which
         // the store or the next one_pixel then rewrites.
         for (uint32_t i = 0; i < 4; ++i) {
-            if ((one_at_a_time >> i) & 1) {
-                for (uint32_t q = 0; q < 4; ++q) one_pixel<kChannels>(in, r.taps, r.extent, o + 4 * i + q, out);
-            }
+            if (((one_at_a_time >> i) & 1) == 0) continue;
+            const uint32_t end = std::min(o + (i + 1) * kOutputs, out_size);
+            for (uint32_t q = o + i * kOutputs; q < end; ++q) one_pixel<kChannels>(in, r.taps, r.extent, q, out);
         }
         // Signed then unsigned saturation: the clamp to 0..255.
         const __m512i bytes = _mm512_permutexvar_epi8(
             order, _mm512_packus_epi16(_mm512_packs_epi32(sums0, sums1), _mm512_packs_epi32(sums2, sums3)));
         uint8_t* dst = out + size_t{o} * kChannels;
-        if (one_at_a_time == 0 && size_t{o} * kChannels + 64 <= size_t{out_size} * kChannels) {
-            _mm512_storeu_si512(dst, bytes);  // RGB's last 16 bytes are the next outputs', rewritten later
+        const size_t left = out_bytes - size_t{o} * kChannels;
+        if (one_at_a_time == 0 && left >= 64) {
+            _mm512_storeu_si512(dst, bytes);  // RGB's last 4 bytes are the next group's, rewritten by it
         } else {
-            const uint32_t stored = std::min(16u, 4 * (groups - g)) * kChannels;
+            const size_t stored = std::min<size_t>(left, 4 * kGroupBytes);
             __mmask64 mask = stored == 64 ? ~__mmask64{0} : (__mmask64{1} << stored) - 1;
             for (uint32_t i = 0; i < 4; ++i) {
-                if ((one_at_a_time >> i) & 1) mask &= ~(((__mmask64{1} << (4 * kChannels)) - 1) << (4 * kChannels * i));
+                if ((one_at_a_time >> i) & 1) mask &= ~(((__mmask64{1} << kGroupBytes) - 1) << (kGroupBytes * i));
             }
             _mm512_mask_storeu_epi8(dst, mask, bytes);
         }
     }
-    for (uint32_t o = 4 * groups; o < out_size; ++o) one_pixel<kChannels>(in, r.taps, r.extent, o, out);
 }
 #endif  // PARCROP_HAVE_VNNI
 
