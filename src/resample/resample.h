@@ -34,7 +34,8 @@ std::vector<uint32_t> nearest_indices(float in0, float in1, uint32_t in_size, ui
 
 // One row: out[o] = sum over the taps of o of in[first + k] * weight (per channel).
 // `in` need only hold the pixels the taps name, `out` exactly out_size pixels.
-// Vectorised for the best instruction set the CPU has (resample_simd.cpp).
+// Vectorised for the best instruction set the CPU has (resample_simd.cpp). It builds a
+// RowResampler on each call; rows that share taps should share one instead.
 void resample_row(const uint8_t* in, uint32_t channels, const ResampleTaps& taps, uint8_t* out);
 
 // The horizontal pass for one set of taps and channel count, resample_row's work with
