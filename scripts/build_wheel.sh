@@ -32,6 +32,13 @@ rm -rf dist/raw
 
 wheel=$(ls dist/parcrop-*-manylinux_2_34_x86_64.whl)
 sdist=$(ls dist/parcrop-*.tar.gz)
-.venv-wheel/bin/auditwheel show "$wheel" | sed -n '/consistent with/,/^$/p'
+# auditwheel show must find the repaired wheel consistent with the tag it carries.
+shown=$(.venv-wheel/bin/auditwheel show "$wheel" | tr -s ' \n' ' ')
+if ! grep -q 'platform tag: "manylinux_2_34_x86_64"' <<< "$shown"; then
+  echo "$shown"
+  echo "build_wheel: auditwheel show does not find $wheel consistent with manylinux_2_34_x86_64"
+  exit 1
+fi
+echo "auditwheel show: consistent with manylinux_2_34_x86_64"
 echo "wheel: $wheel ($(du -k "$wheel" | cut -f1) KiB)"
 echo "sdist: $sdist ($(du -k "$sdist" | cut -f1) KiB)"
