@@ -64,6 +64,9 @@ ResampleTaps compute_taps_with(Kernel kernel, double in0, double in1, uint32_t i
     taps.count.resize(out_size);
     taps.weights.assign(size_t{out_size} * max_count, 0);
     std::vector<double> w(max_count);
+    // A multiplication by the inverse, as Pillow's precompute_coeffs does: dividing
+    // instead would round differently in the last bit now and then.
+    const double inverse_filter_scale = 1.0 / filter_scale;
     for (uint32_t o = 0; o < out_size; ++o) {
         const double center = in0 + (o + 0.5) * scale;
         int64_t lo = static_cast<int64_t>(center - support + 0.5);
@@ -73,7 +76,7 @@ ResampleTaps compute_taps_with(Kernel kernel, double in0, double in1, uint32_t i
         const uint32_t n = static_cast<uint32_t>(std::min<int64_t>(hi - lo, max_count));
         double total = 0.0;
         for (uint32_t k = 0; k < n; ++k) {
-            w[k] = kernel((lo + k - center + 0.5) / filter_scale);
+            w[k] = kernel((lo + k - center + 0.5) * inverse_filter_scale);
             total += w[k];
         }
         // A box narrower than one pixel can miss every kernel centre: take the

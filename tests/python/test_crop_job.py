@@ -82,6 +82,22 @@ def test_webdataset_and_png_outputs_hold_the_same_crops(dataset):
             assert decoded.shape == (12, 20, 4) and np.array_equal(decoded, expected[row]), (output_format, row)
 
 
+def test_webdataset_jpeg_crops(dataset):
+    folder, rows, manifest = dataset
+    expected, _ = _reference(folder, rows, size=32)
+    out = folder / "jpeg"
+    result = run_parcrop("crop", manifest, "-o", out, "--size", 32, "--format", "webdataset", "--image-format", "jpg",
+                         "--quality", 98)
+    assert result.returncode == 0, result.stderr
+    with tarfile.open(out / "shard-000000.tar") as tar:
+        images = {member.name: tar.extractfile(member).read() for member in tar.getmembers()
+                  if member.name.endswith(".jpg")}
+    assert len(images) == 45
+    for row in range(45):
+        decoded = np.asarray(Image.open(io.BytesIO(images[f"{row:09d}.jpg"])).convert("RGB")).astype(int)
+        assert np.abs(decoded - expected[row]).mean() < 6, row  # JPEG loses a little, even at quality 98
+
+
 def test_glimpse_and_normalized_manifests(rng, tmp_path):
     image = noise(rng, 90, 120, 3)
     save(tmp_path / "a.png", image)
@@ -194,6 +210,7 @@ def test_job_level_errors_exit_1_with_a_message(dataset):
         result = run_parcrop(*args)
         assert result.returncode == 1 and message in result.stderr, (message, result.stderr)
     assert run_parcrop("crop", manifest, "--size", 8).returncode == 2  # no -o: a usage error
+    assert run_parcrop("crop", manifest, "-o", folder / "o6", "--size", 8, 8, 8).returncode == 2
 
 
 def test_empty_manifest_writes_an_empty_job(tmp_path):

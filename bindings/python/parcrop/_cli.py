@@ -84,6 +84,9 @@ def _crop(args: argparse.Namespace) -> int:
     from ._crop_job import JobError, crop_manifest
     from ._manifest import ManifestError
 
+    if len(args.size) > 2:
+        sys.stderr.write(f"parcrop crop: --size takes one side or HEIGHT WIDTH, not {len(args.size)} numbers\n")
+        return 2
     size: Any = args.size[0] if len(args.size) == 1 else tuple(args.size)
     try:
         summary = crop_manifest(args.manifest, args.output, size, channels=args.channels, filter=args.filter,
@@ -134,8 +137,8 @@ def _positive(text: str) -> int:
 def _add_crop_command(commands: Any) -> None:
     crop = commands.add_parser("crop", help="every row of a manifest cropped into shards, with progress",
                                description="Crops every row of a manifest (CSV, JSON Lines or Parquet) and "
-                               "writes the crops in shards. A row that cannot be cropped fails alone and is "
-                               "listed in failures.csv; the exit status is 0 unless the job itself fails.",
+                               "writes the crops in shards.\nA row that cannot be cropped fails alone and is "
+                               "listed in failures.csv;\nthe exit status is 0 unless the job itself fails.",
                                epilog=_CROP_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     crop.add_argument("manifest", metavar="MANIFEST", help="a .csv, .jsonl or .parquet file; - reads CSV "
                       "from standard input")
