@@ -19,8 +19,7 @@ from ._api import Cropper
 from ._manifest import Manifest, requests_from_columns, value_columns
 from ._progress import Progress
 from ._requests import CropSettings, crop_requests
-from ._shards import (IMAGE_FORMATS, OUTPUT_FORMATS, IndexRecord, Shard, index_path, index_rows,
-                      remove_stale_temporaries)
+from ._shards import IndexRecord, Shard, ShardFormat, index_path, index_rows, remove_stale_temporaries
 
 JOB_FILE = "job.json"
 FAILURES_FILE = "failures.csv"
@@ -102,12 +101,9 @@ def crop_manifest(manifest: str, out_dir: str, size: Union[int, Tuple[int, int]]
     try:
         settings = CropSettings(height, width, channels, filter, mode, normalized, max_img_percent, exif,
                                 out_of_bounds, fill)
+        shard_format = ShardFormat(output_format, image_format, quality)
     except ValueError as exc:
         raise JobError(str(exc)) from None
-    if output_format not in OUTPUT_FORMATS:
-        raise JobError(f"output_format must be one of {', '.join(OUTPUT_FORMATS)}, got {output_format!r}")
-    if image_format not in IMAGE_FORMATS:
-        raise JobError(f"image_format must be one of {', '.join(IMAGE_FORMATS)}, got {image_format!r}")
     if shard_size < 1 or batch_size < 1:
         raise JobError("shard_size and batch_size must be at least 1")
 
@@ -124,8 +120,7 @@ def crop_manifest(manifest: str, out_dir: str, size: Union[int, Tuple[int, int]]
         reporter = Progress(rows.count_rows(), stream=progress)
         base = root if root is not None else rows.base_dir
         with Cropper(num_threads) as cropper:
-            job = _Job(rows, out_dir, settings, output_format, image_format, quality, shard_size, batch_size,
-                       base, cropper, reporter)
+            job = _Job(rows, out_dir, settings, shard_format, shard_size, batch_size, base, cropper, reporter)
             job.run()
         reporter.close()
     failed = _write_failures(out_dir, job.shards)
@@ -174,15 +169,12 @@ def _write_json(path: str, value: Dict[str, Any]) -> None:
 
 
 class _Job:
-    def __init__(self, manifest: Manifest, out_dir: str, settings: CropSettings, output_format: str,
-                 image_format: str, quality: int, shard_size: int, batch_size: int, root: str,
-                 cropper: Cropper, progress: Progress) -> None:
+    def __init__(self, manifest: Manifest, out_dir: str, settings: CropSettings, shard_format: ShardFormat,
+                 shard_size: int, batch_size: int, root: str, cropper: Cropper, progress: Progress) -> None:
         self.manifest = manifest
         self.out_dir = out_dir
         self.settings = settings
-        self.output_format = output_format
-        self.image_format = image_format
-        self.quality = quality
+        self.shard_format = shard_format
         self.shard_size = shard_size
         self.batch_size = batch_size
         self.root = root
@@ -223,8 +215,7 @@ class _Job:
                        "interrupted run; crop it into a new folder")
 
     def _crop_shard(self, shard_index: int, columns: Dict[str, List[Any]], count: int) -> None:
-        shard = Shard(self.out_dir, shard_index, count, self.settings.shape(), self.value_names,
-                      self.output_format, self.image_format, self.quality)
+        shard = Shard(self.out_dir, shard_index, count, self.settings.shape(), self.value_names, self.shard_format)
         try:
             first_row = self.rows
             for start in range(0, count, self.batch_size):

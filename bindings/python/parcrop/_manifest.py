@@ -298,20 +298,17 @@ class _JsonLinesRows:
     def __init__(self, path: str) -> None:
         self.path = path
         self.file = _open_text(path)
-        self.pending: List[Any] = []
         try:
-            for line in self.file:
-                if line.strip():
-                    self.pending.append(_json_object(line))
-                    break
+            first_line = next((line for line in self.file if line.strip()), None)
         except UnicodeDecodeError as exc:
             raise ManifestError(f"the manifest {path!r} is not UTF-8 text: {exc}") from None
-        first = self.pending[0] if self.pending else None
-        if first is None and self.pending:
-            raise ManifestError(f"the first line of the manifest {path!r} is not a JSON object")
-        if not self.pending:
+        if first_line is None:
             raise ManifestError(f"the manifest {path!r} is empty: it needs at least one JSON object")
-        self.columns = list(first.keys())
+        first = _json_object(first_line)
+        if first is None:
+            raise ManifestError(f"the first line of the manifest {path!r} is not a JSON object")
+        self.pending: List[Any] = [first]
+        self.columns = list(first)
 
     def count_rows(self) -> Optional[int]:
         if not _countable(self.path):

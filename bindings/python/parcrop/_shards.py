@@ -26,6 +26,7 @@ import shutil
 import struct
 import tarfile
 import zlib
+from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence
 
 import numpy as np
@@ -35,6 +36,24 @@ from ._status import status_name
 OUTPUT_FORMATS = ("npy", "webdataset", "png")
 IMAGE_FORMATS = ("png", "jpg")
 _TEMP_MARK = ".tmp-"
+
+
+@dataclass(frozen=True)
+class ShardFormat:
+    """How shards hold crops: ``output`` is "npy", "webdataset" or "png"; the last two
+    encode each crop as ``image`` ("png", or "jpg" at JPEG ``quality``, with Pillow)."""
+
+    output: str = "npy"
+    image: str = "png"
+    quality: int = 95
+
+    def __post_init__(self) -> None:
+        if self.output not in OUTPUT_FORMATS:
+            raise ValueError(f"output_format must be one of {', '.join(OUTPUT_FORMATS)}, got {self.output!r}")
+        if self.image not in IMAGE_FORMATS:
+            raise ValueError(f"image_format must be one of {', '.join(IMAGE_FORMATS)}, got {self.image!r}")
+        if not isinstance(self.quality, int) or not 1 <= self.quality <= 100:
+            raise ValueError(f"quality must be an int in 1..100, got {self.quality!r}")
 
 
 def shard_name(shard: int) -> str:
@@ -122,27 +141,25 @@ class Shard:
     over their records and statuses; ``commit`` puts the shard in place."""
 
     def __init__(self, out_dir: str, shard: int, count: int, shape: Sequence[int], value_names: Sequence[str],
-                 output_format: str, image_format: str = "png", quality: int = 95) -> None:
+                 shard_format: ShardFormat) -> None:
         self.out_dir = out_dir
         self.shard = shard
         self.count = count
         self.shape = tuple(shape)
         self.value_names = list(value_names)
-        self.output_format = output_format
-        self.image_format = image_format
-        self.quality = quality
+        self.format = shard_format
         self.index_lines: List[List[str]] = []
         self.failed = 0
         stem = os.path.join(out_dir, shard_name(shard))
-        self.final_path = stem + {"npy": ".npy", "webdataset": ".tar", "png": ""}[output_format]
+        self.final_path = stem + {"npy": ".npy", "webdataset": ".tar", "png": ""}[shard_format.output]
         self.temp_path = _temp_path(self.final_path)
         self.array: Optional[np.ndarray] = None
         self.scratch: Optional[np.ndarray] = None
         self.tar: Optional[tarfile.TarFile] = None
-        if output_format == "npy":
+        if shard_format.output == "npy":
             self.array = np.lib.format.open_memmap(self.temp_path, mode="w+", dtype=np.uint8,
                                                    shape=(count,) + self.shape)
-        elif output_format == "webdataset":
+        elif shard_format.output == "webdataset":
             self.tar = tarfile.open(self.temp_path, "w", format=tarfile.PAX_FORMAT)
         else:
             os.mkdir(self.temp_path)
@@ -170,14 +187,14 @@ class Shard:
                 # A cropped row's values parsed as numbers, so they are numbers here too.
                 sidecar = {"row": record.row, "id": record.id, "source": record.source,
                            **{name: float(value) for name, value in zip(self.value_names, record.values)}}
-                self._add_member(f"{key}.{self.image_format}", encoded)
+                self._add_member(f"{key}.{self.format.image}", encoded)
                 self._add_member(f"{key}.json", json.dumps(sidecar, sort_keys=True).encode("utf-8"))
             else:
-                with open(os.path.join(self.temp_path, f"{key}.{self.image_format}"), "wb") as file:
+                with open(os.path.join(self.temp_path, f"{key}.{self.format.image}"), "wb") as file:
                     file.write(encoded)
 
     def _encode(self, crop: np.ndarray) -> bytes:
-        return encode_png(crop) if self.image_format == "png" else _encode_jpeg(crop, self.quality)
+        return encode_png(crop) if self.format.image == "png" else _encode_jpeg(crop, self.format.quality)
 
     def _add_member(self, name: str, data: bytes) -> None:
         info = tarfile.TarInfo(name)
