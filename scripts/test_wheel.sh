@@ -26,7 +26,8 @@ python3 -m venv "$work/wheel-env"
 # The real files behind the sonames, each covered by an empty file inside the namespace.
 targets=()
 for soname in "${hidden[@]}"; do
-  path=$(/sbin/ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64/ {print $NF; exit}')
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, failing the pipe.
+  path=$(/sbin/ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64/ && !found {print $NF; found = 1}')
   [[ -n "$path" ]] && targets+=("$(readlink -f "$path")")
 done
 touch "$work/empty"
