@@ -302,7 +302,8 @@ typedef enum parcrop_format {
     PARCROP_FORMAT_TGA = 5,
     PARCROP_FORMAT_HDR = 6, /* Radiance RGBE */
     PARCROP_FORMAT_PSD = 7,
-    PARCROP_FORMAT_PNM = 8  /* binary PGM (P5) and PPM (P6) */
+    PARCROP_FORMAT_PNM = 8, /* binary PGM (P5) and PPM (P6) */
+    PARCROP_FORMAT_WEBP = 9 /* still images: lossy, lossless, with alpha */
 } parcrop_format;
 
 /* A static, lowercase name of a format ("jpeg", "png", ..., "unknown" for any other

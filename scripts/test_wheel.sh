@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the wheel from scripts/build_wheel.sh into a fresh virtual environment and runs
-# the Python tests against it where the system's libjpeg, libisal, libhwy and libgomp
-# cannot be found: in a private mount namespace each of those files is covered by an
+# the Python tests against it where the system's libjpeg, libwebp, libisal, libhwy and
+# libgomp cannot be found: in a private mount namespace each of those files is covered by an
 # empty one, so a library the wheel failed to bundle fails the run. Then builds the sdist
 # from source in another fresh environment and runs the tests against that.
 #
@@ -16,7 +16,7 @@ sdist=$(ls dist/parcrop-*.tar.gz 2>/dev/null | head -1)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-hidden=(libjpeg.so.62 libisal.so.2 libhwy.so.1 libgomp.so.1)
+hidden=(libjpeg.so.62 libwebp.so.7 libisal.so.2 libhwy.so.1 libgomp.so.1)
 
 echo "== the wheel in a fresh environment, without ${hidden[*]}"
 python3 -m venv "$work/wheel-env"
@@ -34,11 +34,11 @@ touch "$work/empty"
 unshare_args=(--mount)
 [[ $(id -u) -eq 0 ]] || unshare_args=(--map-root-user --mount)
 
-unshare "${unshare_args[@]}" bash -euo pipefail -c '
+HIDDEN_SONAMES="${hidden[*]}" unshare "${unshare_args[@]}" bash -euo pipefail -c '
   empty=$1; python=$2; repo=$3; shift 3
   for target in "$@"; do mount --bind "$empty" "$target"; done
   # The hiding must work, or this test proves nothing.
-  for soname in libjpeg.so.62 libisal.so.2 libhwy.so.1 libgomp.so.1; do
+  for soname in $HIDDEN_SONAMES; do
     if "$python" -c "import ctypes, sys; ctypes.CDLL(sys.argv[1])" "$soname" 2> /dev/null; then
       echo "test_wheel: $soname is still loadable; the system libraries are not hidden"; exit 1
     fi

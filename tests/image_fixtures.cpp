@@ -1,6 +1,7 @@
 #include "image_fixtures.h"
 
 #include <spng.h>
+#include <webp/encode.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -530,6 +531,25 @@ EncodedFixture make_hdr(uint32_t width, uint32_t height, uint32_t seed) {
         }
     }
     return fixture;
+}
+
+std::vector<uint8_t> encode_webp(const Pixels& image, bool lossless, float quality) {
+    if (image.channels != 3 && image.channels != 4) throw std::invalid_argument("encode_webp: RGB or RGBA only");
+    const int width = static_cast<int>(image.width), height = static_cast<int>(image.height);
+    const int stride = width * static_cast<int>(image.channels);
+    uint8_t* encoded = nullptr;
+    size_t size = 0;
+    if (image.channels == 3) {
+        size = lossless ? WebPEncodeLosslessRGB(image.data.data(), width, height, stride, &encoded)
+                        : WebPEncodeRGB(image.data.data(), width, height, stride, quality, &encoded);
+    } else {
+        size = lossless ? WebPEncodeLosslessRGBA(image.data.data(), width, height, stride, &encoded)
+                        : WebPEncodeRGBA(image.data.data(), width, height, stride, quality, &encoded);
+    }
+    if (size == 0) throw std::runtime_error("encode_webp: libwebp failed");
+    std::vector<uint8_t> out(encoded, encoded + size);
+    WebPFree(encoded);
+    return out;
 }
 
 }  // namespace parcrop_test

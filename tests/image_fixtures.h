@@ -95,6 +95,9 @@ std::vector<uint8_t> encode_tga_rle(const Pixels& image);    // stb_image_write,
 std::vector<uint8_t> encode_tga_raw(const Pixels& image);    // uncompressed, top-down
 std::vector<uint8_t> encode_pnm(const Pixels& gray_or_rgb, bool sixteen_bit);  // P5 / P6
 std::vector<uint8_t> encode_psd(const Pixels& rgb, bool packbits);  // 3 channels, 8 bits
+// libwebp's encoder: lossy (VP8, 4:2:0) at `quality`, or lossless (VP8L); RGBA images
+// keep their alpha (the extended format's ALPH chunk when lossy).
+std::vector<uint8_t> encode_webp(const Pixels& rgb_or_rgba, bool lossless, float quality = 80);
 
 struct EncodedFixture {
     std::vector<uint8_t> bytes;

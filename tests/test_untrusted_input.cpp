@@ -44,6 +44,8 @@ std::vector<NamedImage> every_format() {
         {"psd", encode_psd(rgb, true)},
         {"gif", make_gif(kWidth, kHeight, 25, -1).bytes},
         {"hdr", make_hdr(kWidth, kHeight, 26).bytes},
+        {"webp", encode_webp(rgb, false)},
+        {"webp-lossless-alpha", encode_webp(rgba, true)},
     };
 }
 

@@ -21,6 +21,7 @@ const char* parcrop_format_name(parcrop_format format) {
         case PARCROP_FORMAT_HDR: return "hdr";
         case PARCROP_FORMAT_PSD: return "psd";
         case PARCROP_FORMAT_PNM: return "pnm";
+        case PARCROP_FORMAT_WEBP: return "webp";
         default: return "unknown";
     }
 }

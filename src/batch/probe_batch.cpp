@@ -33,6 +33,7 @@ parcrop_format public_format(FileFormat format) {
         case FileFormat::hdr: return PARCROP_FORMAT_HDR;
         case FileFormat::psd: return PARCROP_FORMAT_PSD;
         case FileFormat::pnm: return PARCROP_FORMAT_PNM;
+        case FileFormat::webp: return PARCROP_FORMAT_WEBP;
         case FileFormat::unknown: break;
     }
     return PARCROP_FORMAT_UNKNOWN;

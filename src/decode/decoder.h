@@ -102,7 +102,7 @@ Status without_exceptions(const char* codec, Step&& step) {
 }
 
 // The formats parcrop reads, as recognised from the first bytes.
-enum class FileFormat { unknown, jpeg, png, bmp, gif, hdr, tga, psd, pnm };
+enum class FileFormat { unknown, jpeg, png, bmp, gif, hdr, tga, psd, pnm, webp };
 
 // Which format the first bytes of `data` are, never the file name: the rule
 // make_decoder follows. `data` may be only the start of a file.

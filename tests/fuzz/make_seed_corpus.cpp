@@ -124,6 +124,9 @@ std::vector<Named> images() {
     all.push_back({"gif", make_gif(23, 17, 10, -1).bytes});
     all.push_back({"gif_transparent", make_gif(23, 17, 11, 7).bytes});
     all.push_back({"hdr", make_hdr(23, 17, 12).bytes});
+    all.push_back({"webp_lossy", encode_webp(small_rgb, false)});
+    all.push_back({"webp_lossy_alpha", encode_webp(small_rgba, false)});
+    all.push_back({"webp_lossless", encode_webp(small_rgb, true)});
     // Hostile files: run-length HDR rows that stall, palettes that do not cover their
     // indices or overlap the headers, and headers of every format claiming more pixels
     // than the data holds (within the fuzz targets' limits, so they reach the decoders).

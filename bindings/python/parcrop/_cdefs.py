@@ -171,7 +171,8 @@ typedef enum parcrop_format {
     PARCROP_FORMAT_TGA = 5,
     PARCROP_FORMAT_HDR = 6,
     PARCROP_FORMAT_PSD = 7,
-    PARCROP_FORMAT_PNM = 8
+    PARCROP_FORMAT_PNM = 8,
+    PARCROP_FORMAT_WEBP = 9
 } parcrop_format;
 
 const char* parcrop_format_name(parcrop_format format);

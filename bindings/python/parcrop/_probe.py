@@ -33,7 +33,7 @@ _RECORD = np.dtype({
     "offsets": [ffi.offsetof(_STRUCT, name) for name in _FIELDS],
     "itemsize": ffi.sizeof(_STRUCT),
 })
-_FORMAT_NAMES = np.array([ffi.string(lib.parcrop_format_name(value)).decode("ascii") for value in range(9)])
+_FORMAT_NAMES = np.array([ffi.string(lib.parcrop_format_name(value)).decode("ascii") for value in range(10)])
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -46,7 +46,7 @@ class ImageInfo:
             applied (width and height swapped for orientations 5 to 8).
         channels: uint32, what the file stores: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
             (transparency counts as alpha; CMYK JPEG and HDR as RGB).
-        format: str, "jpeg", "png", "bmp", "gif", "tga", "hdr", "psd", "pnm", or
+        format: str, "jpeg", "png", "bmp", "gif", "tga", "hdr", "psd", "pnm", "webp", or
             "unknown" for a failed item.
         exif_orientation: uint8, 1..8 as EXIF defines it; 1 without EXIF (or with a
             malformed block), 0 for a failed item.
