@@ -359,3 +359,28 @@ def test_prepare_subcommand_runs_parcrop_prepare(rng, tmp_path):
     info = parcrop.probe([path])
     assert info[0]["restart_interval"] > 0
     assert np.array_equal(np.asarray(Image.open(path)), before)
+
+
+def test_a_write_failure_is_a_job_error_and_resume_recovers(dataset, monkeypatch):
+    folder, _, manifest = dataset
+    from parcrop import _shards
+
+    real_commit = _shards.Shard.commit
+    calls = []
+
+    def failing_commit(shard):
+        calls.append(shard.shard)
+        if len(calls) == 2:
+            shard.abort()
+            raise OSError(28, "No space left on device")
+        real_commit(shard)
+
+    monkeypatch.setattr(_shards.Shard, "commit", failing_commit)
+    with pytest.raises(parcrop.JobError, match="No space left on device.*--resume"):
+        parcrop.crop_manifest(manifest, str(folder / "out"), 16, shard_size=20, progress=None)
+    assert sorted(os.listdir(folder / "out")) == ["job.json", "shard-000000.csv", "shard-000000.npy"]
+    monkeypatch.setattr(_shards.Shard, "commit", real_commit)
+    summary = parcrop.crop_manifest(manifest, str(folder / "out"), 16, shard_size=20, progress=None, resume=True)
+    assert (summary.rows, summary.resumed_rows, summary.failed) == (45, 20, 0)
+    assert run_parcrop("crop", manifest, "-o", folder / "whole", "--size", 16, "--shard-size", 20).returncode == 0
+    assert _all_files(folder / "out") == _all_files(folder / "whole")

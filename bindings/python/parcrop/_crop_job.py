@@ -121,7 +121,11 @@ def crop_manifest(manifest: str, out_dir: str, size: Union[int, Tuple[int, int]]
         base = root if root is not None else rows.base_dir
         with Cropper(num_threads) as cropper:
             job = _Job(rows, out_dir, settings, shard_format, shard_size, batch_size, base, cropper, reporter)
-            job.run()
+            try:
+                job.run()
+            except OSError as exc:  # a full disk, a folder removed under the job
+                raise JobError(f"writing to {out_dir!r} failed ({exc.strerror or exc}); the complete shards "
+                               "are kept, and --resume continues once the cause is fixed") from None
         reporter.close()
     failed = _write_failures(out_dir, job.shards)
     summary = JobSummary(rows=job.rows, cropped=job.rows - failed, failed=failed, shards=job.shards,
