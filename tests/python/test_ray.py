@@ -118,6 +118,13 @@ def test_glimpses_stream_into_torch_style_batches(cluster, tmp_path, rng):
     assert np.array_equal(got, expected[order])
 
 
+def test_an_actor_may_not_take_every_cpu(cluster):
+    # Otherwise the read tasks wait for a CPU forever: a hang, not an error.
+    rows = ray.data.from_items([{"source": "a.png", "x0": 0, "y0": 0, "x1": 1, "y1": 1}])
+    with pytest.raises(ValueError, match="every CPU"):
+        parcrop.ray.crop_dataset(rows, 8, num_cpus=2)
+
+
 def test_crop_batches_runs_without_a_cluster(job):
     """The callable class alone, as a unit: one batch of numpy columns."""
     folder, rows, manifest, crops, statuses = job

@@ -94,15 +94,21 @@ def crop_dataset(dataset: Any, size: Union[int, Tuple[int, int]], *, batch_size:
         max_actors: the most actors; by default one per ``num_cpus`` CPUs of the cluster.
             The pool starts with one and grows while CPUs are free: a pool that took
             every CPU at once would leave none for the tasks that read the rows.
-        num_cpus: CPUs per actor, which are also its crop threads.
+        num_cpus: CPUs per actor, which are also its crop threads; less than the
+            cluster's CPUs, which must keep one for reading rows (ValueError otherwise).
         **settings: keyword arguments of :class:`CropBatches` (channels, filter, mode,
             normalized, root, ...).
     """
     import ray
     import ray.data
 
+    cluster_cpus = ray.cluster_resources().get("CPU", 1)
+    if num_cpus > cluster_cpus - 1:
+        # Measured: one actor holding every CPU leaves Ray's read tasks none, and the job waits forever.
+        raise ValueError(f"num_cpus={num_cpus} would let one actor take every CPU of this {cluster_cpus:g}-CPU "
+                         "cluster and leave none to read the rows: use fewer")
     if max_actors is None:
-        max_actors = max(1, int(ray.cluster_resources().get("CPU", 1) // num_cpus))
+        max_actors = max(1, int(cluster_cpus // num_cpus))
     pool = ray.data.ActorPoolStrategy(min_size=1, max_size=max_actors)
     return dataset.map_batches(CropBatches, fn_constructor_args=(size,), fn_constructor_kwargs=settings,
                                batch_size=batch_size, batch_format="numpy", compute=pool, num_cpus=num_cpus)
