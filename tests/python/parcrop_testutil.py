@@ -116,19 +116,26 @@ def run_in_threads(work, count):
         raise errors[0]
 
 
-def run_parcrop(*args, timeout=300, **popen_args):
-    """`python -m parcrop ARGS` in a child process, importing the package these tests import."""
+def child_env(*more_paths):
+    """The environment for a child Python that imports the parcrop these tests import
+    (an installed one, or the source tree's under PARCROP_LIBRARY), then more_paths."""
     import os
-    import subprocess
-    import sys
 
     import parcrop
 
     env = dict(os.environ)
-    package_parent = os.path.dirname(os.path.dirname(parcrop.__file__))
-    env["PYTHONPATH"] = os.pathsep.join([package_parent, env.get("PYTHONPATH", "")])
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(parcrop.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([package_parent, *map(str, more_paths), env.get("PYTHONPATH", "")])
+    return env
+
+
+def run_parcrop(*args, timeout=300, **popen_args):
+    """`python -m parcrop ARGS` in a child process, importing the package these tests import."""
+    import subprocess
+    import sys
+
     return subprocess.run([sys.executable, "-m", "parcrop", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=timeout, **popen_args)
+                          env=child_env(), timeout=timeout, **popen_args)
 
 
 def make_crop_dataset(folder, rng, rows=60):

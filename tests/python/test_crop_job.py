@@ -18,7 +18,7 @@ from PIL import Image
 
 import parcrop
 from parcrop._progress import Progress
-from parcrop_testutil import make_crop_dataset, noise, read_npy_shards, run_parcrop, save, write_manifest
+from parcrop_testutil import child_env, make_crop_dataset, noise, read_npy_shards, run_parcrop, save, write_manifest
 
 
 def _reference(folder, rows, size=16, **kwargs):
@@ -246,11 +246,10 @@ def test_resume_after_a_kill_between_shards_gives_the_uninterrupted_output(datas
     lines = Path(manifest).read_text().splitlines(keepends=True)
     fifo = folder / "rows.fifo"
     os.mkfifo(fifo)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(parcrop.__file__)))
     job = subprocess.Popen([sys.executable, "-m", "parcrop", "crop", str(fifo), "--manifest-format", "csv",
                             "--root", str(folder), "-o", str(folder / "resumed"), "--size", "16",
                             "--format", "webdataset", "--shard-size", "10"],
-                           env=env, stderr=subprocess.PIPE, text=True)
+                           env=child_env(), stderr=subprocess.PIPE, text=True)
     with open(fifo, "w") as pipe:
         pipe.writelines(lines[:1 + 25])
         pipe.flush()
@@ -290,9 +289,8 @@ def test_sigterm_stops_cleanly_and_resume_finishes(rng, tmp_path):
     rows = make_crop_dataset(tmp_path, rng, rows=3000)
     manifest = write_manifest(tmp_path / "boxes.csv", rows)
     args = ("crop", manifest, "--size", 32, "--shard-size", 100, "--threads", 1, "--format", "png")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(parcrop.__file__)))
     job = subprocess.Popen([sys.executable, "-m", "parcrop", *map(str, args), "-o", str(tmp_path / "out")],
-                           env=env, stderr=subprocess.PIPE, text=True)
+                           env=child_env(), stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (tmp_path / "out" / "shard-000000.csv").exists() and job.poll() is None:
         assert time.monotonic() < deadline

@@ -1,24 +1,20 @@
 """The Python examples run as documented (so the README cannot drift from them)."""
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import parcrop
+from parcrop_testutil import child_env
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _run(script, *args, timeout=600):
-    environment = dict(os.environ)
-    package_parent = str(Path(parcrop.__file__).resolve().parent.parent)
-    environment["PYTHONPATH"] = os.pathsep.join([package_parent, environment.get("PYTHONPATH", "")])
     return subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
-                          env=environment, timeout=timeout)
+                          env=child_env(), timeout=timeout)
 
 
 @pytest.mark.parametrize("script", ["python_quickstart.py", "ctypes_rust_api.py"])

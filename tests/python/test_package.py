@@ -1,7 +1,6 @@
 """Loading, version checks, docstring examples, typing marker."""
 
 import doctest
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,13 +9,13 @@ import pytest
 
 import parcrop
 from parcrop import _api, _lib, _status, transforms
+from parcrop_testutil import child_env
 
 PACKAGE_DIR = Path(parcrop.__file__).resolve().parent
 
 
 def _python(code, **env):
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_DIR.parent), environment.get("PYTHONPATH", "")])
+    environment = child_env()
     environment.update(env)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
                           timeout=120)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import parcrop
-from parcrop_testutil import encode, smooth
+from parcrop_testutil import child_env, encode, smooth
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 
@@ -77,9 +77,7 @@ def job(tmp_path_factory):
 @pytest.mark.parametrize("order", ["parcrop,torch", "torch,parcrop"])
 @pytest.mark.parametrize("workers", ["none", "fork", "spawn"])
 def test_parcrop_and_torch_in_one_process(job, order, workers):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(parcrop.__file__)),
-                                         os.path.dirname(os.path.abspath(__file__)), env.get("PYTHONPATH", "")])
+    env = child_env(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run([sys.executable, str(job / "torch_and_parcrop.py"), order, str(job / "job.npz"), workers],
                             capture_output=True, text=True, env=env, timeout=TIMEOUT)
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stdout + result.stderr
