@@ -216,10 +216,15 @@ private:
         int32_t* sum = sums(k);
         std::fill(sum, sum + region_bytes_, int32_t{1} << (kWeightBits - 1));
         if (fill_row_.empty()) return;
+        // Every padding row is the same fill row, so its taps add as one: the sum of their
+        // weights times the fill, equal in integers to a tap at a time and a region row per
+        // output instead of one per padding tap (a large padded box made that quadratic).
         const ResampleTaps& taps = plan_.taps_y;
+        int32_t padding_weight = 0;
         for (uint32_t t = 0; t < taps.count[k]; ++t) {
-            if (!inside(int64_t{taps.first[k]} + t)) add(k, fill_row_.data(), taps.weights[size_t{k} * taps.max_count + t]);
+            if (!inside(int64_t{taps.first[k]} + t)) padding_weight += taps.weights[size_t{k} * taps.max_count + t];
         }
+        if (padding_weight != 0) add(k, fill_row_.data(), padding_weight);
     }
 
     void close(uint32_t k) {
