@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "decode/png_unfilter.h"
+#include "decode/png/png_unfilter.h"
 
 using Clock = std::chrono::steady_clock;
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <numeric>
 
-#include "decode/bmp_decoder.h"
-#include "decode/bmp_rle.h"
+#include "decode/bmp/bmp_decoder.h"
+#include "decode/bmp/bmp_rle.h"
 #include "decode_outcome.h"
 #include "image_fixtures.h"
 #include "stb_reference.h"

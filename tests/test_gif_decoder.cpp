@@ -15,7 +15,7 @@
 #include <numeric>
 #include <set>
 
-#include "decode/gif_decoder.h"
+#include "decode/gif/gif_decoder.h"
 #include "decode_outcome.h"
 #include "image_fixtures.h"
 #include "stb_reference.h"

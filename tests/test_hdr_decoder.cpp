@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "decode/hdr_decoder.h"
+#include "decode/hdr/hdr_decoder.h"
 #include "decode_outcome.h"
 #include "image_fixtures.h"
 #include "stb_reference.h"

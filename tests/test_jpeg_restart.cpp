@@ -8,7 +8,7 @@
 #include <iterator>
 #include <string>
 
-#include "decode/jpeg_restart.h"
+#include "decode/jpeg/jpeg_restart.h"
 #include "image_fixtures.h"
 #include "jpeg_fixtures.h"
 #include "region_capture.h"

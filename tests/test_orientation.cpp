@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "batch/orientation.h"
-#include "decode/png_chunks.h"
+#include "decode/png/png_chunks.h"
 #include "image_fixtures.h"
 #include "parcrop.h"
 

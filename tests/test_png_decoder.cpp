@@ -7,7 +7,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "decode/png_decoder.h"
+#include "decode/png/png_decoder.h"
 #include "image_fixtures.h"
 
 using namespace parcrop;

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "decode/png_chunks.h"
-#include "decode/png_decoder.h"
+#include "decode/png/png_chunks.h"
+#include "decode/png/png_decoder.h"
 #include "image_fixtures.h"
 #include "region_capture.h"
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "decode/png_unfilter.h"
+#include "decode/png/png_unfilter.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 
 #include "batch/probe_batch.h"
 #include "decode/exif.h"
-#include "decode/png_chunks.h"
+#include "decode/png/png_chunks.h"
 #include "image_fixtures.h"
 #include "jpeg_fixtures.h"
 #include "parcrop.h"

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <numeric>
 
-#include "decode/stb_decoder.h"
+#include "decode/stb/stb_decoder.h"
 #include "decode_outcome.h"
 #include "image_fixtures.h"
 

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "decode/jpeg_header.h"
-#include "decode/png_chunks.h"
+#include "decode/jpeg/jpeg_header.h"
+#include "decode/png/png_chunks.h"
 
 namespace parcrop {
 namespace {

@@ -2,15 +2,15 @@
 // data is full of PNGs called .jpg and HTML pages called anything.
 #include <cstring>
 
-#include "decode/bmp_decoder.h"
+#include "decode/bmp/bmp_decoder.h"
 #include "decode/decoder.h"
-#include "decode/gif_decoder.h"
-#include "decode/hdr_decoder.h"
-#include "decode/jpeg_decoder.h"
-#include "decode/png_decoder.h"
-#include "decode/stb_decoder.h"
-#include "decode/tga_decoder.h"
-#include "decode/webp_decoder.h"
+#include "decode/gif/gif_decoder.h"
+#include "decode/hdr/hdr_decoder.h"
+#include "decode/jpeg/jpeg_decoder.h"
+#include "decode/png/png_decoder.h"
+#include "decode/stb/stb_decoder.h"
+#include "decode/tga/tga_decoder.h"
+#include "decode/webp/webp_decoder.h"
 
 namespace parcrop {
 namespace {

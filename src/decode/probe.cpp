@@ -4,8 +4,8 @@
 #include <string>
 
 #include "decode/exif.h"
-#include "decode/jpeg_header.h"
-#include "decode/png_chunks.h"
+#include "decode/jpeg/jpeg_header.h"
+#include "decode/png/png_chunks.h"
 
 namespace parcrop {
 namespace {

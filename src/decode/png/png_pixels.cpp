@@ -1,4 +1,4 @@
-#include "decode/png_pixels.h"
+#include "decode/png/png_pixels.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "decode/webp_decoder.h"
+#include "decode/webp/webp_decoder.h"
 
 #include <webp/decode.h>
 

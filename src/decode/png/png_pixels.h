@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "decode/png_chunks.h"
+#include "decode/png/png_chunks.h"
 
 namespace parcrop {
 

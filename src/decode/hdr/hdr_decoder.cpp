@@ -1,4 +1,4 @@
-#include "decode/hdr_decoder.h"
+#include "decode/hdr/hdr_decoder.h"
 
 #include <algorithm>
 #include <array>

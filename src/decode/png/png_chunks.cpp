@@ -1,4 +1,4 @@
-#include "decode/png_chunks.h"
+#include "decode/png/png_chunks.h"
 
 #include <isa-l/crc.h>
 

@@ -1,4 +1,4 @@
-#include "decode/stb_decoder.h"
+#include "decode/stb/stb_decoder.h"
 
 #include <algorithm>
 #include <climits>

@@ -1,4 +1,4 @@
-#include "decode/png_decoder.h"
+#include "decode/png/png_decoder.h"
 
 #include <algorithm>
 #include <cstring>
@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "common/pixel_convert.h"
-#include "decode/png_chunks.h"
-#include "decode/png_inflate.h"
-#include "decode/png_pixels.h"
-#include "decode/png_unfilter.h"
+#include "decode/png/png_chunks.h"
+#include "decode/png/png_inflate.h"
+#include "decode/png/png_pixels.h"
+#include "decode/png/png_unfilter.h"
 
 namespace parcrop {
 namespace {

@@ -1,4 +1,4 @@
-#include "decode/bmp_decoder.h"
+#include "decode/bmp/bmp_decoder.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/pixel_convert.h"
-#include "decode/bmp_rle.h"
+#include "decode/bmp/bmp_rle.h"
 
 namespace parcrop {
 namespace {

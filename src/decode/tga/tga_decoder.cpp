@@ -1,4 +1,4 @@
-#include "decode/tga_decoder.h"
+#include "decode/tga/tga_decoder.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "decode/jpeg_header.h"
+#include "decode/jpeg/jpeg_header.h"
 
 #include <cstring>
 #include <string>

@@ -1,4 +1,4 @@
-#include "decode/gif_decoder.h"
+#include "decode/gif/gif_decoder.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "decode/png_unfilter.h"
+#include "decode/png/png_unfilter.h"
 
 #include <cstring>
 

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "common/status.h"
-#include "decode/png_chunks.h"
+#include "decode/png/png_chunks.h"
 
 struct inflate_state;
 

@@ -1,4 +1,4 @@
-#include "decode/jpeg_decoder.h"
+#include "decode/jpeg/jpeg_decoder.h"
 
 #include <algorithm>
 #include <csetjmp>
@@ -13,7 +13,7 @@
 #include <jerror.h>
 
 #include "common/pixel_convert.h"
-#include "decode/jpeg_restart.h"
+#include "decode/jpeg/jpeg_restart.h"
 
 namespace parcrop {
 namespace {

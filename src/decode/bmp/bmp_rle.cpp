@@ -1,4 +1,4 @@
-#include "decode/bmp_rle.h"
+#include "decode/bmp/bmp_rle.h"
 
 #include <algorithm>
 #include <cstring>

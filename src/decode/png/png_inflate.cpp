@@ -1,4 +1,4 @@
-#include "decode/png_inflate.h"
+#include "decode/png/png_inflate.h"
 
 #include <isa-l/igzip_lib.h>
 

@@ -1,4 +1,4 @@
-#include "decode/jpeg_restart.h"
+#include "decode/jpeg/jpeg_restart.h"
 
 #include <algorithm>
 #include <cstring>
