@@ -3,7 +3,7 @@
 #
 #   scripts/build_wheel.sh
 #   -> dist/parcrop-<version>-py3-none-manylinux_2_34_x86_64.whl   (pip install it anywhere
-#      with glibc >= 2.34 on x86-64: libjpeg-turbo, libwebp, ISA-L, Highway and libgomp are inside)
+#      with glibc >= 2.34 on x86-64: libjpeg-turbo, libwebp, ISA-L, zstd, Highway and libgomp are inside)
 #   -> dist/parcrop-<version>.tar.gz                               (builds from source)
 #
 # The wheel is built by pip's scikit-build-core against this machine's libraries, then

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the wheel from scripts/build_wheel.sh into a fresh virtual environment and runs
-# the Python tests against it where the system's libjpeg, libwebp, libisal, libhwy and
-# libgomp cannot be found: in a private mount namespace each of those files is covered by an
-# empty one, so a library the wheel failed to bundle fails the run. Then builds the sdist
+# the Python tests against it where the system's libjpeg, libwebp, libisal, libzstd, libhwy
+# and libgomp cannot be found: in a private mount namespace each of those files is covered
+# by an empty one, so a library the wheel failed to bundle fails the run. (libzstd is also
+# used by system tools such as gcc and cmake; only this namespace's processes, the venv's
+# Python and the manylinux wheels it loads, which carry their own, lose it.) Then builds the sdist
 # from source in another fresh environment and runs the tests against that.
 #
 #   scripts/test_wheel.sh [WHEEL]      # default: the one in dist/
@@ -16,7 +18,7 @@ sdist=$(ls dist/parcrop-*.tar.gz 2>/dev/null | head -1)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-hidden=(libjpeg.so.62 libwebp.so.7 libisal.so.2 libhwy.so.1 libgomp.so.1)
+hidden=(libjpeg.so.62 libwebp.so.7 libisal.so.2 libzstd.so.1 libhwy.so.1 libgomp.so.1)
 
 echo "== the wheel in a fresh environment, without ${hidden[*]}"
 python3 -m venv "$work/wheel-env"

@@ -3,9 +3,10 @@
 // tests/jpeg_fixtures.*): JPEG of every subsampling, progressive, restart intervals,
 // arithmetic coding, gray and CMYK; PNG of every color type and depth, with tRNS and
 // Adam7; BMP, TGA (RLE and raw), PNM (8 and 16 bits), PSD (raw and PackBits), GIF, HDR;
-// and the hostile files of tests/hostile_images.h.
+// and the hostile files of tests/hostile_images.h. For fuzz_tiff_codecs: tiles compressed
+// by zlib, libzstd and the reference LZW encoder of tests/tiff_lzw_encoder.h.
 //
-//   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*
+//   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*, OUT_DIR/tiff_codecs/*
 //
 // The corpora are generated, not committed: about 200 small files, under a second.
 #include <cstdio>
@@ -14,11 +15,16 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <zlib.h>
+#include <zstd.h>
 
 #include "hostile_images.h"
 #include "image_fixtures.h"
 #include "jpeg_fixtures.h"
+#include "tiff_lzw_encoder.h"
 
 namespace {
 
@@ -213,6 +219,53 @@ Bytes batch_seed(uint8_t out_h, uint8_t out_w, uint8_t channels, uint8_t filter,
     return out;
 }
 
+
+// fuzz_tiff_codecs: a parameter byte (codec in the low 3 bits, an index into its table of
+// wanted sizes in the high 5), then the stream.
+Bytes codec_seed(uint8_t codec, uint8_t wanted_index, const Bytes& stream) {
+    Bytes out(1 + stream.size());
+    out[0] = static_cast<uint8_t>(codec | wanted_index << 3);
+    if (!stream.empty()) std::memcpy(out.data() + 1, stream.data(), stream.size());
+    return out;
+}
+
+size_t write_codec_seeds(const std::filesystem::path& dir) {
+    // Index 10 asks for 64 bytes, 21 for 4096, 30 for 196608 (a whole 256x256 RGB tile).
+    const Bytes tile = make_photo(256, 256, 3, 5).data;
+    const Bytes small = make_photo(32, 32, 4, 6).data;  // 4096 bytes
+    size_t files = 0;
+    for (const auto& [name, data, index] :
+         {std::tuple<const char*, const Bytes*, uint8_t>{"tile", &tile, 30}, {"small", &small, 21}}) {
+        const std::string base = name;
+        write_file(dir / ("none_" + base), codec_seed(0, index, *data));
+        const Bytes lzw = tiff_lzw_encode(data->data(), data->size());
+        write_file(dir / ("lzw_" + base), codec_seed(1, index, lzw));
+        write_file(dir / ("lzw_" + base + "_prefix"), codec_seed(1, 10, lzw));
+        uLongf size = compressBound(static_cast<uLong>(data->size()));
+        Bytes zlib(size);
+        if (compress2(zlib.data(), &size, data->data(), static_cast<uLong>(data->size()), 6) != Z_OK) {
+            throw std::runtime_error("compress2 failed");
+        }
+        zlib.resize(size);
+        write_file(dir / ("deflate_" + base), codec_seed(2, index, zlib));
+        write_file(dir / ("adobe_deflate_" + base + "_prefix"), codec_seed(3, 10, zlib));
+        Bytes zstd(ZSTD_compressBound(data->size()));
+        const size_t zsize = ZSTD_compress(zstd.data(), zstd.size(), data->data(), data->size(), 3);
+        if (ZSTD_isError(zsize)) throw std::runtime_error("ZSTD_compress failed");
+        zstd.resize(zsize);
+        write_file(dir / ("zstd_" + base), codec_seed(4, index, zstd));
+        write_file(dir / ("zstd_" + base + "_prefix"), codec_seed(4, 10, zstd));
+        files += 8;
+    }
+    // LZW round trips: with clears, without (libtiff's tolerance), with frequent clears.
+    const Bytes some(small.begin(), small.begin() + 3000);
+    write_file(dir / "lzw_roundtrip_clear", codec_seed(6, 0, some));
+    write_file(dir / "lzw_roundtrip_no_clear", codec_seed(7, 0, some));
+    write_file(dir / "lzw_roundtrip_clear_every", codec_seed(6, 1, some));
+    write_file(dir / "jpeg_refused", codec_seed(5, 1, Bytes{0xFF, 0xD8}));
+    return files + 4;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -225,6 +278,8 @@ int main(int argc, char** argv) {
         const std::filesystem::path region_dir = root / "decode_region", batch_dir = root / "batch";
         std::filesystem::create_directories(region_dir);
         std::filesystem::create_directories(batch_dir);
+        const std::filesystem::path codecs_dir = root / "tiff_codecs";
+        std::filesystem::create_directories(codecs_dir);
         const std::vector<Named> all = images();
         size_t files = 0;
         for (size_t n = 0; n < all.size(); ++n) {
@@ -288,6 +343,7 @@ int main(int argc, char** argv) {
                                   {&all[n].bytes, &all[n + 1].bytes, &all[n + 2].bytes}));
             ++files;
         }
+        files += write_codec_seeds(codecs_dir);
         std::printf("%zu seed files in %s\n", files, root.string().c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "make_seed_corpus: %s\n", e.what());
