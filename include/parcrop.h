@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define PARCROP_VERSION_MAJOR 0
-#define PARCROP_VERSION_MINOR 2
+#define PARCROP_VERSION_MINOR 3
 #define PARCROP_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with parcrop_version(). */
 #define PARCROP_VERSION_NUMBER \
@@ -96,7 +96,7 @@ typedef enum parcrop_status {
  * generic text). Thread-safe. */
 PARCROP_API const char* parcrop_strerror(parcrop_status status);
 
-/* The runtime library's version as PARCROP_VERSION_NUMBER, and as a "0.2.0" string.
+/* The runtime library's version as PARCROP_VERSION_NUMBER, and as a "0.3.0" string.
  * Compare with the header's macros to detect a mismatched shared library. */
 PARCROP_API uint32_t parcrop_version(void);
 PARCROP_API const char* parcrop_version_string(void);
@@ -121,6 +121,16 @@ typedef struct parcrop_options {
      * index of the crop's rows). Going over it gives PARCROP_E_DECODE_MEMORY before the
      * memory is allocated. */
     uint64_t max_decode_memory;
+    /* Tiled formats (TIFF, BigTIFF) are read by parts, tile by tile, so max_width,
+     * max_height, max_pixels and max_file_size, made for images decoded in one piece, do
+     * not apply to them: a slide of 10^5 pixels a side is ordinary. Instead, the tiles
+     * (or strips) that one item's crop covers at the level it reads may hold at most
+     * max_item_decoded_pixels pixels [268435456 = 2^28], else the item fails with
+     * PARCROP_E_TOO_MANY_PIXELS before any tile is read; and a level's sides may be at
+     * most max_tiled_image_side pixels [1048576 = 2^20], else PARCROP_E_IMAGE_TOO_LARGE.
+     * Added in 0.3: a struct of 0.2's size (without these two) takes their defaults. */
+    uint64_t max_item_decoded_pixels;
+    uint32_t max_tiled_image_side;
 } parcrop_options;
 
 PARCROP_API void parcrop_options_init(parcrop_options* options);
@@ -178,7 +188,11 @@ typedef enum parcrop_decode_mode {
      * the same decoder. */
     PARCROP_DECODE_EXACT = 1,
     /* Decoders may scale in the DCT domain (JPEG: 1/2, 1/4, 1/8) when the crop is
-     * much larger than the output, keeping at least twice the output size. */
+     * much larger than the output, keeping at least twice the output size. Pyramids
+     * (TIFF) are read at the most reduced level whose downsample does not exceed the
+     * crop's own scale, min(box width / out_width, box height / out_height), the rule
+     * of OpenSlide and GDAL; JPEG tiles may then be DCT-scaled as above. Exact mode
+     * reads level 0. */
     PARCROP_DECODE_FAST = 2
 } parcrop_decode_mode;
 
@@ -303,7 +317,8 @@ typedef enum parcrop_format {
     PARCROP_FORMAT_HDR = 6, /* Radiance RGBE */
     PARCROP_FORMAT_PSD = 7,
     PARCROP_FORMAT_PNM = 8, /* binary PGM (P5) and PPM (P6) */
-    PARCROP_FORMAT_WEBP = 9 /* still images: lossy, lossless, with alpha */
+    PARCROP_FORMAT_WEBP = 9, /* still images: lossy, lossless, with alpha */
+    PARCROP_FORMAT_TIFF = 10 /* TIFF and BigTIFF: tiled or stripped, pyramids */
 } parcrop_format;
 
 /* A static, lowercase name of a format ("jpeg", "png", ..., "unknown" for any other
@@ -315,6 +330,16 @@ PARCROP_API const char* parcrop_format_name(parcrop_format format);
 #define PARCROP_INFO_INTERLACED 2u     /* PNG Adam7, or a GIF whose first frame is interlaced */
 #define PARCROP_INFO_HAS_ALPHA 4u      /* an alpha channel, or transparency (PNG tRNS, GIF) */
 #define PARCROP_INFO_EXIF_MALFORMED 8u /* an EXIF block that cannot be read; orientation is 1 */
+
+/* One resolution level of an image. Boxes are always in level 0's pixels; a level's
+ * downsample is its size relative to level 0's, averaged over both axes as OpenSlide
+ * does (level 0: 1). */
+#define PARCROP_MAX_LEVELS 16
+typedef struct parcrop_level {
+    uint32_t width;
+    uint32_t height;
+    double downsample;
+} parcrop_level;
 
 /* What parcrop_probe tells of one image. Fill the first element of an array with
  * parcrop_image_info_init(); parcrop_probe writes every field of every element. A
@@ -344,6 +369,24 @@ typedef struct parcrop_image_info {
     /* JPEG: MCUs per restart interval in effect at the first scan; 0 when the file has
      * no restart markers, and for other formats [0]. */
     uint32_t restart_interval;
+    /* Added in 0.3 (a struct of 0.2's size, ending at restart_interval, is accepted and
+     * filled that far). Resolution levels, largest first: a TIFF's pyramid (level 0 is
+     * the image, width x height; the others are reduced copies from its IFD chain or
+     * SubIFDs); one level for every other format [0 for a failed item]. At most
+     * PARCROP_MAX_LEVELS are reported and used. */
+    uint32_t level_count;
+    parcrop_level levels[PARCROP_MAX_LEVELS];
+    /* TIFF: level 0's tile size; for a stripped file its width and rows per strip
+     * [0 for other formats]. */
+    uint32_t tile_width;
+    uint32_t tile_height;
+    /* TIFF: level 0's Compression value (1 none, 5 LZW, 7 JPEG, 8 or 32946 Deflate,
+     * 50000 ZSTD, 50001 WebP) [0 for other formats]. */
+    uint32_t compression;
+    /* Microns per pixel of level 0, from Aperio's "MPP = " or from XResolution and
+     * YResolution in pixels per centimetre or inch; 0 when the file does not say [0]. */
+    double microns_per_pixel_x;
+    double microns_per_pixel_y;
 } parcrop_image_info;
 
 PARCROP_API void parcrop_image_info_init(parcrop_image_info* info);

@@ -212,6 +212,8 @@ void parcrop_options_init(parcrop_options* options) {
     options->max_pixels = defaults.max_pixels;
     options->max_file_size = defaults.max_file_size;
     options->max_decode_memory = defaults.max_decode_memory;
+    options->max_item_decoded_pixels = defaults.max_item_decoded_pixels;
+    options->max_tiled_image_side = defaults.max_tiled_image_side;
 }
 
 parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_context** out_context) {
@@ -220,14 +222,22 @@ parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_co
     parcrop_options defaults;
     parcrop_options_init(&defaults);
     if (options == nullptr) options = &defaults;
-    // Callers built against 0.1's header pass the struct without max_decode_memory.
-    const bool has_decode_memory = options->struct_size == sizeof(parcrop_options);
-    if (!has_decode_memory && options->struct_size != offsetof(parcrop_options, max_decode_memory)) {
+    // Callers built against an earlier header pass a shorter struct: 0.1's ends before
+    // max_decode_memory, 0.2's before max_item_decoded_pixels.
+    const size_t size = options->struct_size;
+    const bool has_decode_memory = size >= offsetof(parcrop_options, max_item_decoded_pixels);
+    const bool has_tiled_limits = size == sizeof(parcrop_options);
+    if (size != sizeof(parcrop_options) && size != offsetof(parcrop_options, max_item_decoded_pixels) &&
+        size != offsetof(parcrop_options, max_decode_memory)) {
         return PARCROP_E_STRUCT_SIZE;
     }
     const uint64_t max_decode_memory = has_decode_memory ? options->max_decode_memory : defaults.max_decode_memory;
+    const uint64_t max_item_decoded_pixels =
+        has_tiled_limits ? options->max_item_decoded_pixels : defaults.max_item_decoded_pixels;
+    const uint32_t max_tiled_image_side = has_tiled_limits ? options->max_tiled_image_side : defaults.max_tiled_image_side;
     if (options->max_width == 0 || options->max_height == 0 || options->max_pixels == 0 ||
-        options->max_file_size == 0 || max_decode_memory == 0) {
+        options->max_file_size == 0 || max_decode_memory == 0 || max_item_decoded_pixels == 0 ||
+        max_tiled_image_side == 0) {
         return PARCROP_E_INVALID_OPTION;
     }
     auto* context = new (std::nothrow) parcrop_context();
@@ -237,6 +247,8 @@ parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_co
     context->limits.max_pixels = options->max_pixels;
     context->limits.max_file_size = options->max_file_size;
     context->limits.max_decode_memory = max_decode_memory;
+    context->limits.max_item_decoded_pixels = max_item_decoded_pixels;
+    context->limits.max_tiled_image_side = max_tiled_image_side;
     context->num_threads = options->num_threads == 0 ? omp_get_num_procs()
                                                      : static_cast<int>(std::min<uint32_t>(options->num_threads, 1024));
     *out_context = context;

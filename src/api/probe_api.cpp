@@ -1,5 +1,6 @@
 // parcrop_probe and its helpers: argument checks, then the probe batch. No C++
 // exception crosses this boundary.
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -22,6 +23,7 @@ const char* parcrop_format_name(parcrop_format format) {
         case PARCROP_FORMAT_PSD: return "psd";
         case PARCROP_FORMAT_PNM: return "pnm";
         case PARCROP_FORMAT_WEBP: return "webp";
+        case PARCROP_FORMAT_TIFF: return "tiff";
         default: return "unknown";
     }
 }
@@ -38,10 +40,18 @@ parcrop_status parcrop_probe(parcrop_context* context, const parcrop_source* sou
     if (context == nullptr) return PARCROP_E_NULL_ARGUMENT;
     if (count == 0) return PARCROP_OK;
     if (sources == nullptr || out_info == nullptr || item_status == nullptr) return PARCROP_E_NULL_ARGUMENT;
-    if (out_info[0].struct_size != sizeof(parcrop_image_info)) return PARCROP_E_STRUCT_SIZE;
+    // 0.2's struct ended at restart_interval (then padding to its alignment); its
+    // callers get the fields they know.
+    constexpr size_t kAlign = alignof(parcrop_image_info);
+    constexpr size_t kInfoSize02 = (offsetof(parcrop_image_info, level_count) + kAlign - 1) / kAlign * kAlign;
+    const size_t info_size = out_info[0].struct_size;
+    if (info_size != sizeof(parcrop_image_info) && info_size != kInfoSize02) {
+        return PARCROP_E_STRUCT_SIZE;
+    }
     std::vector<parcrop::ItemResult> results;
     try {
-        parcrop::run_probe_batch(sources, count, context->limits, context->num_threads, out_info, &results);
+        parcrop::run_probe_batch(sources, count, context->limits, context->num_threads, out_info, info_size,
+                                 &results);
     } catch (...) {
         return PARCROP_E_OUT_OF_MEMORY;  // only the results and buffers can throw here
     }

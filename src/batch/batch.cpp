@@ -14,6 +14,7 @@
 #include "batch/orientation.h"
 #include "batch/parallel_for.h"
 #include "decode/decoder.h"
+#include "decode/tiff/tiff_decoder.h"
 
 namespace parcrop {
 namespace {
@@ -37,15 +38,45 @@ struct PlannedItem {
     uint32_t open_rows = 1;  // a transposed smoothing plan's rows of sums
 };
 
+// One item of a TIFF, planned while its file's group was processed and decoded apart,
+// so that the items of one slide run in parallel; they share the parsed file and the
+// tiles more than one of them reads.
+struct TiffItem {
+    std::shared_ptr<const TiffFile> file;
+    std::shared_ptr<TiffTileCache> cache;
+    uint32_t level = 0;
+    PlannedItem planned;
+};
+
+// The most reduced level whose downsample does not exceed the crop's own scale (the
+// rule of OpenSlide and GDAL): finer levels cost more, coarser ones lose detail the
+// output would have kept.
+uint32_t choose_tiff_level(const TiffImage& image, const parcrop_box& box, const OutputShape& shape) {
+    const double scale = std::min((static_cast<double>(box.x1) - box.x0) / shape.width,
+                                  (static_cast<double>(box.y1) - box.y0) / shape.height);
+    const TiffLevel& base = image.levels.front();
+    for (size_t i = image.levels.size(); i-- > 1;) {
+        if (tiff_level_downsample(base, image.levels[i]) <= scale * (1 + 1e-9)) return static_cast<uint32_t>(i);
+    }
+    return 0;
+}
+
 class SourceProcessor {
 public:
     SourceProcessor(const BatchJob& job, const Limits& limits, std::vector<ItemResult>* results)
         : job_(job), limits_(limits), results_(results) {}
 
     // Decodes one source for all the items that name it. file_buffer is the worker's.
-    void process(const std::vector<size_t>& items, std::vector<uint8_t>* file_buffer) {
+    // A TIFF's items are only planned, into tiff_items, to be decoded by run_tiff_item.
+    void process(const std::vector<size_t>& items, std::vector<uint8_t>* file_buffer,
+                 std::vector<TiffItem>* tiff_items) {
         ByteSpan bytes;
-        Status status = load(job_.sources[items.front()], file_buffer, &bytes);
+        std::unique_ptr<TiffInput> tiff;
+        Status status = load(job_.sources[items.front()], file_buffer, &bytes, &tiff);
+        if (status.is_ok() && tiff) {
+            plan_tiff(items, std::move(tiff), tiff_items);
+            return;
+        }
         std::unique_ptr<Decoder> decoder;
         ImageHeader header;
         if (status.is_ok()) status = open_decoder(bytes, &decoder, &header);
@@ -62,7 +93,7 @@ public:
         const uint32_t display_height = to_stored.transpose ? header.width : header.height;
         for (const size_t i : items) {
             parcrop_box box;
-            status = resolve_box(i, display_width, display_height, &box);
+            status = resolve_box(i, display_width, display_height, std::max(limits_.max_width, limits_.max_height), &box);
             if (!status.is_ok()) {
                 fail(i, status);
                 continue;
@@ -101,6 +132,13 @@ public:
         }
     }
 
+    void run_tiff_item(const TiffItem& item) {
+        const std::unique_ptr<Decoder> decoder =
+            make_tiff_level_decoder(*item.file, item.level, item.cache.get(), limits_);
+        const Status status = decode_items(*decoder, item.planned.plan.scale_denom, {item.planned});
+        if (!status.is_ok()) fail(item.planned.index, status);
+    }
+
     void fail(size_t index, const Status& status) {
         (*results_)[index] = ItemResult{status.code(), status.message()};
         uint8_t* slot = job_.out + index * job_.shape.item_stride;
@@ -110,9 +148,58 @@ public:
     }
 
 private:
-    Status load(const parcrop_source& source, std::vector<uint8_t>* file_buffer, ByteSpan* bytes) const {
+    // Parses a TIFF's directories once for all its items and plans each at its level.
+    void plan_tiff(const std::vector<size_t>& items, std::unique_ptr<TiffInput> input,
+                   std::vector<TiffItem>* tiff_items) {
+        auto file = std::make_shared<TiffFile>();
+        file->input = std::move(input);
+        const Status parsed =
+            without_exceptions("tiff", [&] { return parse_tiff(*file->input, tiff_limits(limits_), &file->image); });
+        if (!parsed.is_ok()) {
+            for (const size_t i : items) fail(i, parsed);
+            return;
+        }
+        auto cache = std::make_shared<TiffTileCache>();
+        const TiffImage& image = file->image;
+        const TiffLevel& base = image.levels.front();
+        for (const size_t i : items) {
+            parcrop_box box;
+            const Status status = resolve_box(i, base.width, base.height, limits_.max_tiled_image_side, &box);
+            if (!status.is_ok()) {
+                fail(i, status);
+                continue;
+            }
+            // Boxes are in level 0's pixels, whatever level is read.
+            const uint32_t level = job_.exact ? 0 : choose_tiff_level(image, box, job_.shape);
+            const TiffLevel& read = image.levels[level];
+            const double fx = static_cast<double>(read.width) / base.width;
+            const double fy = static_cast<double>(read.height) / base.height;
+            const parcrop_box at_level{static_cast<float>(box.x0 * fx), static_cast<float>(box.y0 * fy),
+                                       static_cast<float>(box.x1 * fx), static_cast<float>(box.y1 * fy)};
+            const uint32_t denom = job_.exact ? 1 : choose_scale_denom(at_level, job_.shape, read.max_scale_denom);
+            const uint32_t flip = job_.flip | (job_.item_flip != nullptr ? job_.item_flip[i] : 0u);
+            TiffItem item{file, cache, level,
+                          PlannedItem{i, plan_oriented_crop(at_level, read.width, read.height, display_to_stored(1),
+                                                            denom, job_.shape, job_.filter, flip,
+                                                            job_.out_of_bounds == OutOfBounds::pad)}};
+            const CropPlan& plan = item.planned.plan;
+            for (const uint64_t tile : tiff_tiles_read(read, denom, plan.x0, plan.x1, plan.needed_rows())) {
+                cache->expect(TiffTileCache::Key{level, denom, tile});
+            }
+            tiff_items->push_back(std::move(item));
+        }
+        cache->keep_shared();
+    }
+
+    // The bytes of an item's source, or for a TIFF, the input to read it by parts from.
+    Status load(const parcrop_source& source, std::vector<uint8_t>* file_buffer, ByteSpan* bytes,
+                std::unique_ptr<TiffInput>* tiff) const {
         if (source.data != nullptr) {
             if (source.size == 0) return Status(PARCROP_E_EMPTY_INPUT, "input is empty");
+            if (tiff_recognizes(ByteSpan{source.data, source.size})) {
+                *tiff = std::make_unique<MemoryTiffInput>(ByteSpan{source.data, source.size});
+                return Status::ok();
+            }
             if (source.size > limits_.max_file_size) {
                 return Status(PARCROP_E_FILE_TOO_LARGE, "input has " + std::to_string(source.size) +
                                                             " bytes, over the limit of " +
@@ -122,11 +209,15 @@ private:
             return Status::ok();
         }
         if (source.path == nullptr) return Status(PARCROP_E_INVALID_SOURCE, "source has neither path nor data");
-        return read_file(source.path, limits_.max_file_size, file_buffer, bytes);
+        std::unique_ptr<RandomAccessFile> file;
+        PARCROP_RETURN_IF_ERROR(open_item_file(source.path, limits_.max_file_size, file_buffer, bytes, &file));
+        if (file) *tiff = std::move(file);
+        return Status::ok();
     }
 
-    // The box on a width x height image (the displayed one, under exif_apply).
-    Status resolve_box(size_t i, uint32_t width, uint32_t height, parcrop_box* box) const {
+    // The box on a width x height image (the displayed one, under exif_apply); a padded
+    // box may reach max_side pixels a side.
+    Status resolve_box(size_t i, uint32_t width, uint32_t height, uint32_t max_side, parcrop_box* box) const {
         const BoxSource& from = job_.box_source;
         if (from.glimpses != nullptr) {
             return glimpse_box(width, height, from.glimpses[i], from.max_img_percent, box);
@@ -138,8 +229,7 @@ private:
             box->y0 *= static_cast<float>(height);
             box->y1 *= static_cast<float>(height);
         }
-        return apply_out_of_bounds(job_.out_of_bounds, width, height, std::max(limits_.max_width, limits_.max_height),
-                                   box);
+        return apply_out_of_bounds(job_.out_of_bounds, width, height, max_side, box);
     }
 
     // Every decode needs a decoder of its own: decode() may be called once.
@@ -237,19 +327,47 @@ void run_batch(const BatchJob& job, const Limits& limits, int num_threads, std::
         for (size_t i = 0; i < job.count; ++i) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "no memory to group the batch"));
         return;
     }
-    // One file buffer per worker, reused from item to item.
+    // One file buffer per worker, reused from item to item. Groups run in chunks: a
+    // chunk's TIFF items are planned with their groups, then decoded in parallel over
+    // items, and a chunk bounds the TIFFs held open at once.
+    constexpr size_t kGroupsPerChunk = 256;
     const int workers = std::max(1, std::min<int>(num_threads, static_cast<int>(groups.size())));
     std::vector<std::vector<uint8_t>> file_buffers(static_cast<size_t>(workers));
+    std::vector<std::vector<TiffItem>> tiff_items(static_cast<size_t>(workers));
     SourceProcessor processor(job, limits, results);
-    parallel_for(static_cast<long>(groups.size()), workers, [&](long g, int worker) {
-        try {
-            processor.process(groups[g], &file_buffers[worker]);
-        } catch (const std::bad_alloc&) {
-            for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "out of memory"));
-        } catch (const std::exception& e) {
-            for (const size_t i : groups[g]) processor.fail(i, Status(PARCROP_E_INTERNAL, e.what()));
+    for (size_t begin = 0; begin < groups.size(); begin += kGroupsPerChunk) {
+        const size_t end = std::min(groups.size(), begin + kGroupsPerChunk);
+        parallel_for(static_cast<long>(end - begin), workers, [&](long k, int worker) {
+            const std::vector<size_t>& group = groups[begin + static_cast<size_t>(k)];
+            try {
+                processor.process(group, &file_buffers[worker], &tiff_items[worker]);
+            } catch (const std::bad_alloc&) {
+                for (const size_t i : group) processor.fail(i, Status(PARCROP_E_OUT_OF_MEMORY, "out of memory"));
+            } catch (const std::exception& e) {
+                for (const size_t i : group) processor.fail(i, Status(PARCROP_E_INTERNAL, e.what()));
+            }
+        });
+        std::vector<TiffItem> chunk_items;
+        for (std::vector<TiffItem>& planned : tiff_items) {
+            std::move(planned.begin(), planned.end(), std::back_inserter(chunk_items));
+            planned.clear();
         }
-    });
+        if (chunk_items.empty()) continue;
+        // In item order, so that the readers of a shared tile run close together.
+        std::sort(chunk_items.begin(), chunk_items.end(),
+                  [](const TiffItem& a, const TiffItem& b) { return a.planned.index < b.planned.index; });
+        const int tiff_workers = std::max(1, std::min<int>(num_threads, static_cast<int>(chunk_items.size())));
+        parallel_for(static_cast<long>(chunk_items.size()), tiff_workers, [&](long k, int) {
+            const TiffItem& item = chunk_items[static_cast<size_t>(k)];
+            try {
+                processor.run_tiff_item(item);
+            } catch (const std::bad_alloc&) {
+                processor.fail(item.planned.index, Status(PARCROP_E_OUT_OF_MEMORY, "out of memory"));
+            } catch (const std::exception& e) {
+                processor.fail(item.planned.index, Status(PARCROP_E_INTERNAL, e.what()));
+            }
+        });
+    }
 }
 
 }  // namespace parcrop

@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
 #include <string>
+
+#include "decode/tiff/tiff_directory.h"
 
 namespace parcrop {
 namespace {
@@ -106,7 +109,50 @@ Status RandomAccessFile::open(const char* path, uint64_t max_file_size) {
     return open_checked(path, max_file_size, &fd_, &size_);
 }
 
-Status RandomAccessFile::read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got) {
+Status RandomAccessFile::read_exact(uint64_t offset, size_t count, uint8_t* out) const {
+    if (offset > size_ || count > size_ - offset) {
+        return Status(PARCROP_E_TRUNCATED, "tiff: " + std::to_string(count) + " bytes at offset " +
+                                               std::to_string(offset) + " reach past the end of the " +
+                                               std::to_string(size_) + "-byte file");
+    }
+    size_t got = 0;
+    PARCROP_RETURN_IF_ERROR(read_at(offset, count, out, &got));
+    if (got != count) return Status(PARCROP_E_TRUNCATED, "tiff: the file shrank while it was read");
+    return Status::ok();
+}
+
+Status open_item_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>* buffer, ByteSpan* bytes,
+                      std::unique_ptr<RandomAccessFile>* tiff) {
+    auto file = std::make_unique<RandomAccessFile>();
+    PARCROP_RETURN_IF_ERROR(file->open(path, UINT64_MAX));
+    uint8_t head[4];
+    size_t got = 0;
+    PARCROP_RETURN_IF_ERROR(file->read_at(0, sizeof head, head, &got));
+    if (tiff_recognizes(ByteSpan{head, got})) {
+        *tiff = std::move(file);
+        return Status::ok();
+    }
+    // Anything else is read whole, through the descriptor already open.
+    const uint64_t size = file->size();
+    if (size > max_file_size) {
+        return Status(PARCROP_E_FILE_TOO_LARGE, "file has " + std::to_string(size) + " bytes, over the limit of " +
+                                                    std::to_string(max_file_size));
+    }
+    try {
+        buffer->resize(size);
+    } catch (const std::bad_alloc&) {
+        return Status(PARCROP_E_OUT_OF_MEMORY, "no memory for a file of " + std::to_string(size) + " bytes");
+    }
+    std::copy(head, head + got, buffer->begin());
+    size_t rest = 0;
+    PARCROP_RETURN_IF_ERROR(file->read_at(got, size - got, buffer->data() + got, &rest));
+    if (got + rest == 0) return Status(PARCROP_E_EMPTY_INPUT, "file is empty");
+    bytes->data = buffer->data();
+    bytes->size = got + rest;
+    return Status::ok();
+}
+
+Status RandomAccessFile::read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got) const {
     *got = 0;
     while (*got < count) {
         const uint64_t at = offset + *got;

@@ -3,11 +3,14 @@
 // (missing, a directory, unreadable, empty, over the size limit).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/status.h"
 #include "decode/decoder.h"
+#include "decode/tiff/tiff_input.h"
 
 namespace parcrop {
 
@@ -15,26 +18,34 @@ Status read_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>*
                  ByteSpan* bytes);
 
 // A file read only where asked (pread), for callers that need a few of its bytes, such
-// as probing a header: open() makes the same checks with the same statuses as read_file.
-class RandomAccessFile {
+// as probing a header, and for TIFFs, which are read tile by tile from any thread:
+// open() makes the same checks with the same statuses as read_file.
+class RandomAccessFile final : public TiffInput {
 public:
     RandomAccessFile() = default;
-    ~RandomAccessFile();
+    ~RandomAccessFile() override;
     RandomAccessFile(const RandomAccessFile&) = delete;
     RandomAccessFile& operator=(const RandomAccessFile&) = delete;
 
     Status open(const char* path, uint64_t max_file_size);
     // Its size when opened.
-    uint64_t size() const { return size_; }
+    uint64_t size() const override { return size_; }
     // Up to `count` bytes at `offset`; *got < count only at the end of the file.
-    Status read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got);
+    Status read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got) const;
+    Status read_exact(uint64_t offset, size_t count, uint8_t* out) const override;
     // Every byte read_at has returned, for tests that bound what a probe reads.
     uint64_t bytes_read() const { return bytes_read_; }
 
 private:
     int fd_ = -1;
     uint64_t size_ = 0;
-    uint64_t bytes_read_ = 0;
+    mutable std::atomic<uint64_t> bytes_read_{0};
 };
+
+// An item's file: a TIFF is left open in *tiff for reads by parts, whatever its size
+// (tiled formats have limits of their own); any other file is read whole into
+// `buffer`, as read_file does, within max_file_size.
+Status open_item_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>* buffer, ByteSpan* bytes,
+                      std::unique_ptr<RandomAccessFile>* tiff);
 
 }  // namespace parcrop

@@ -1,12 +1,14 @@
 #include "batch/probe_batch.h"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 #include <string>
 
 #include "batch/file_reader.h"
 #include "batch/parallel_for.h"
 #include "decode/exif.h"
+#include "decode/tiff/tiff_directory.h"
 
 namespace parcrop {
 namespace {
@@ -23,6 +25,24 @@ private:
     RandomAccessFile& file_;
 };
 
+class ByteReaderTiffInput final : public TiffInput {
+public:
+    explicit ByteReaderTiffInput(ByteReader& reader) : reader_(reader) {}
+    uint64_t size() const override { return reader_.size(); }
+    Status read_exact(uint64_t offset, size_t count, uint8_t* out) const override {
+        size_t got = 0;
+        PARCROP_RETURN_IF_ERROR(reader_.read_at(offset, count, out, &got));
+        if (got != count) {
+            return Status(PARCROP_E_TRUNCATED, "tiff: " + std::to_string(count) + " bytes at offset " +
+                                                   std::to_string(offset) + " reach past the end of the file");
+        }
+        return Status::ok();
+    }
+
+private:
+    ByteReader& reader_;
+};
+
 parcrop_format public_format(FileFormat format) {
     switch (format) {
         case FileFormat::jpeg: return PARCROP_FORMAT_JPEG;
@@ -34,6 +54,7 @@ parcrop_format public_format(FileFormat format) {
         case FileFormat::psd: return PARCROP_FORMAT_PSD;
         case FileFormat::pnm: return PARCROP_FORMAT_PNM;
         case FileFormat::webp: return PARCROP_FORMAT_WEBP;
+        case FileFormat::tiff: return PARCROP_FORMAT_TIFF;
         case FileFormat::unknown: break;
     }
     return PARCROP_FORMAT_UNKNOWN;
@@ -67,6 +88,16 @@ Status probe_reader(ByteReader& reader, const Limits& limits, std::vector<uint8_
             at_end = got < want - have;
         }
         if (buffer->empty()) return Status(PARCROP_E_EMPTY_INPUT, "file is empty");
+        if (have == 0 && tiff_recognizes(ByteSpan{buffer->data(), buffer->size()})) {
+            // Directories lie anywhere in a TIFF: read them where they are.
+            const ByteReaderTiffInput input(reader);
+            return probe_tiff(input, limits, info);
+        }
+        if (have == 0 && total > limits.max_file_size) {
+            return Status(PARCROP_E_FILE_TOO_LARGE, "file has " + std::to_string(total) +
+                                                        " bytes, over the limit of " +
+                                                        std::to_string(limits.max_file_size));
+        }
         at_end = at_end || buffer->size() >= total;
         uint64_t needed = 0;
         const Status status = probe_image(ByteSpan{buffer->data(), buffer->size()}, limits, info, &needed);
@@ -95,7 +126,8 @@ Status probe_source(const parcrop_source& source, const Limits& limits, std::vec
     }
     if (source.path == nullptr) return Status(PARCROP_E_INVALID_SOURCE, "source has neither path nor data");
     RandomAccessFile file;
-    Status status = file.open(source.path, limits.max_file_size);
+    // A TIFF's size is not limited (slides are gigabytes); probe_reader checks the others'.
+    Status status = file.open(source.path, UINT64_MAX);
     if (status.is_ok()) {
         FileByteReader reader(file);
         status = probe_reader(reader, limits, buffer, info);
@@ -121,12 +153,21 @@ void fill_image_info(const ImageInfo& info, bool ok, parcrop_image_info* out) {
                        (info.has_alpha ? PARCROP_INFO_HAS_ALPHA : 0u) |
                        (info.exif_malformed ? PARCROP_INFO_EXIF_MALFORMED : 0u);
         result.restart_interval = info.restart_interval;
+        result.level_count = static_cast<uint32_t>(std::min<size_t>(info.levels.size(), PARCROP_MAX_LEVELS));
+        for (uint32_t l = 0; l < result.level_count; ++l) {
+            result.levels[l] = parcrop_level{info.levels[l].width, info.levels[l].height, info.levels[l].downsample};
+        }
+        result.tile_width = info.tile_width;
+        result.tile_height = info.tile_height;
+        result.compression = info.compression;
+        result.microns_per_pixel_x = info.microns_per_pixel_x;
+        result.microns_per_pixel_y = info.microns_per_pixel_y;
     }
     *out = result;
 }
 
 void run_probe_batch(const parcrop_source* sources, size_t count, const Limits& limits, int num_threads,
-                     parcrop_image_info* out, std::vector<ItemResult>* results) {
+                     parcrop_image_info* out, size_t info_size, std::vector<ItemResult>* results) {
     results->assign(count, ItemResult{});
     const size_t threads = static_cast<size_t>(std::max(num_threads, 1));
     const int workers = static_cast<int>(std::min(threads, count));  // count >= 1, threads <= 1024
@@ -146,7 +187,11 @@ void run_probe_batch(const parcrop_source* sources, size_t count, const Limits& 
         } catch (const std::exception& e) {
             status = Status(PARCROP_E_INTERNAL, e.what());
         }
-        fill_image_info(info, status.is_ok(), &out[i]);
+        parcrop_image_info filled;
+        fill_image_info(info, status.is_ok(), &filled);
+        // A caller's struct of an earlier release: its fields, at its stride.
+        filled.struct_size = info_size;
+        std::memcpy(reinterpret_cast<uint8_t*>(out) + i * info_size, &filled, info_size);
         result.status = status.code();
         if (!status.is_ok()) {
             try {

@@ -41,9 +41,10 @@ Status probe_source(const parcrop_source& source, const Limits& limits, std::vec
 // zero but for struct_size.
 void fill_image_info(const ImageInfo& info, bool ok, parcrop_image_info* out);
 
-// Probes count sources on num_threads workers into out[0..count) and results (count
-// entries; an OK item's message notes malformed EXIF). Never throws.
+// Probes count sources on num_threads workers into out (count structs of info_size
+// bytes: the caller's release's parcrop_image_info, a prefix of this one's) and results
+// (count entries; an OK item's message notes malformed EXIF). Never throws.
 void run_probe_batch(const parcrop_source* sources, size_t count, const Limits& limits, int num_threads,
-                     parcrop_image_info* out, std::vector<ItemResult>* results);
+                     parcrop_image_info* out, size_t info_size, std::vector<ItemResult>* results);
 
 }  // namespace parcrop

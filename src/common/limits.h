@@ -15,6 +15,12 @@ struct Limits {
     uint64_t max_file_size = uint64_t{1} << 30;
     // What a decoder that must hold a whole image, band or region may allocate for it.
     uint64_t max_decode_memory = uint64_t{256} << 20;
+    // Tiled formats (TIFF) are read by parts, so the limits above, made for images
+    // decoded in one piece, do not bound them: a slide of 10^5 pixels a side is
+    // ordinary. What bounds an item is the pixels of the tiles its crop covers, and a
+    // sanity bound on sides keeps arithmetic on hostile headers small.
+    uint64_t max_item_decoded_pixels = uint64_t{1} << 28;
+    uint32_t max_tiled_image_side = uint32_t{1} << 20;
 };
 
 // PARCROP_E_IMAGE_TOO_LARGE / PARCROP_E_TOO_MANY_PIXELS / PARCROP_E_CORRUPT (zero size).

@@ -102,14 +102,15 @@ Status without_exceptions(const char* codec, Step&& step) {
 }
 
 // The formats parcrop reads, as recognised from the first bytes.
-enum class FileFormat { unknown, jpeg, png, bmp, gif, hdr, tga, psd, pnm, webp };
+enum class FileFormat { unknown, jpeg, png, bmp, gif, hdr, tga, psd, pnm, webp, tiff };
 
 // Which format the first bytes of `data` are, never the file name: the rule
 // make_decoder follows. `data` may be only the start of a file.
 FileFormat sniff_format(ByteSpan data);
 
 // The decoder for the format recognised from the first bytes of `data`, or
-// PARCROP_E_UNKNOWN_FORMAT. `data` must outlive the decoder.
+// PARCROP_E_UNKNOWN_FORMAT. `data` must outlive the decoder. A TIFF decodes its level 0
+// (batches read TIFFs through decode/tiff/tiff_decoder.h instead, by parts, at any level).
 Status make_decoder(ByteSpan data, const Limits& limits, std::unique_ptr<Decoder>* out);
 
 }  // namespace parcrop

@@ -10,6 +10,7 @@
 #include "decode/png/png_decoder.h"
 #include "decode/stb/stb_decoder.h"
 #include "decode/tga/tga_decoder.h"
+#include "decode/tiff/tiff_decoder.h"
 #include "decode/webp/webp_decoder.h"
 
 namespace parcrop {
@@ -35,6 +36,7 @@ FileFormat sniff_format(ByteSpan data) {
     if (starts_with(data, "GIF87a", 6) || starts_with(data, "GIF89a", 6)) return FileFormat::gif;
     if (hdr_recognizes(data)) return FileFormat::hdr;
     if (webp_recognizes(data)) return FileFormat::webp;
+    if (tiff_recognizes(data)) return FileFormat::tiff;
     // TGA has no magic: the last guess before stb's formats.
     if (!has_stb_magic(data) && tga_recognizes(data)) return FileFormat::tga;
     if (stb_recognizes(data)) return starts_with(data, "8BPS", 4) ? FileFormat::psd : FileFormat::pnm;
@@ -51,6 +53,7 @@ Status make_decoder(ByteSpan data, const Limits& limits, std::unique_ptr<Decoder
         case FileFormat::hdr: *out = make_hdr_decoder(data, limits); break;
         case FileFormat::tga: *out = make_tga_decoder(data, limits); break;
         case FileFormat::webp: *out = make_webp_decoder(data, limits); break;
+        case FileFormat::tiff: *out = make_tiff_decoder(data, limits); break;
         case FileFormat::psd:
         case FileFormat::pnm: *out = make_stb_decoder(data, limits); break;
         case FileFormat::unknown:

@@ -6,6 +6,7 @@
 #include "decode/exif.h"
 #include "decode/jpeg/jpeg_header.h"
 #include "decode/png/png_chunks.h"
+#include "decode/tiff/tiff_decoder.h"
 
 namespace parcrop {
 namespace {
@@ -68,6 +69,30 @@ Status probe_with_decoder(ByteSpan head, const Limits& limits, ImageInfo* info) 
 
 }  // namespace
 
+Status probe_tiff(const TiffInput& input, const Limits& limits, ImageInfo* info) {
+    *info = ImageInfo{};
+    return without_exceptions("probe", [&] {
+        TiffImage image;
+        Status status = parse_tiff(input, tiff_limits(limits), &image);
+        if (!status.is_ok()) return status;
+        const TiffLevel& base = image.levels.front();
+        info->format = FileFormat::tiff;
+        info->width = base.width;
+        info->height = base.height;
+        info->channels = base.samples;
+        info->has_alpha = base.samples == 2 || base.samples == 4;
+        info->tile_width = base.tile_width;
+        info->tile_height = base.tile_height;
+        info->compression = base.compression;
+        info->microns_per_pixel_x = image.microns_per_pixel_x;
+        info->microns_per_pixel_y = image.microns_per_pixel_y;
+        for (const TiffLevel& level : image.levels) {
+            info->levels.push_back({level.width, level.height, tiff_level_downsample(base, level)});
+        }
+        return Status::ok();
+    });
+}
+
 Status probe_image(ByteSpan head, const Limits& limits, ImageInfo* info, uint64_t* needed) {
     *info = ImageInfo{};
     if (needed != nullptr) *needed = 0;
@@ -75,6 +100,11 @@ Status probe_image(ByteSpan head, const Limits& limits, ImageInfo* info, uint64_
     const FileFormat format = sniff_format(head);
     if (format == FileFormat::unknown) {
         return Status(PARCROP_E_UNKNOWN_FORMAT, "unknown format: the first bytes match no supported image format");
+    }
+    if (format == FileFormat::tiff) {
+        // Directories lie anywhere in the file: a prefix that misses one is truncated.
+        const MemoryTiffInput input(head);
+        return probe_tiff(input, limits, info);
     }
     return without_exceptions("probe", [&] {
         Status status;
@@ -90,6 +120,7 @@ Status probe_image(ByteSpan head, const Limits& limits, ImageInfo* info, uint64_
             return status;
         }
         info->format = format;
+        info->levels.push_back({info->width, info->height, 1.0});
         return Status::ok();
     });
 }

@@ -289,4 +289,4 @@ def test_status_enum_mirrors_the_library():
 
 def test_library_info():
     assert os.path.isfile(parcrop.library_path())
-    assert parcrop.library_version() == parcrop.__version__ == "0.2.0"
+    assert parcrop.library_version() == parcrop.__version__ == "0.3.0"

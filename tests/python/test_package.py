@@ -54,10 +54,10 @@ class _FakeLib:
 
 def test_version_check_accepts_the_library():
     _lib._check_version(_lib.lib, _lib.ffi, "real")
-    _lib._check_version(_FakeLib(205, "0.2.5"), _lib.ffi, "newer patch")
+    _lib._check_version(_FakeLib(305, "0.3.5"), _lib.ffi, "newer patch")
 
 
-@pytest.mark.parametrize("number,text", [(100, "0.1.0"), (300, "0.3.0"), (10200, "1.2.0"), (0, "0.0.0")])
+@pytest.mark.parametrize("number,text", [(100, "0.1.0"), (200, "0.2.0"), (10200, "1.2.0"), (0, "0.0.0")])
 def test_version_mismatch_is_actionable(number, text):
     with pytest.raises(_lib.LibraryLoadError) as info:
         _lib._check_version(_FakeLib(number, text), _lib.ffi, "/somewhere/libparcrop.so")
@@ -68,7 +68,7 @@ def test_version_mismatch_is_actionable(number, text):
 
 def test_struct_size_mismatch_is_detected():
     with pytest.raises(_lib.LibraryLoadError, match="sizeof"):
-        _lib._check_version(_FakeLib(200, "0.2.0", sizes_ok=False), _lib.ffi, "x")
+        _lib._check_version(_FakeLib(300, "0.3.0", sizes_ok=False), _lib.ffi, "x")
 
 
 def test_a_library_loaded_from_elsewhere_is_refused():

@@ -42,7 +42,7 @@ def library_path() -> str:
 
 
 def library_version() -> str:
-    """The loaded library's version string, e.g. "0.2.0"."""
+    """The loaded library's version string, e.g. "0.3.0"."""
     from ._lib import ffi, lib
 
     return ffi.string(lib.parcrop_version_string()).decode("ascii")

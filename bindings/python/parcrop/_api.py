@@ -334,6 +334,12 @@ class Cropper:
             in bytes (None: 256 MiB). Only what cannot stream rows uses it: PSD and PNM,
             progressive JPEG, interlaced PNG and GIF, run-length BMP and TGA; over it, the
             item fails with ``Status.DECODE_MEMORY``.
+        max_item_decoded_pixels: tiled images (TIFF) are read tile by tile, so the
+            limits above do not apply to them; instead the tiles that one item's crop
+            covers, at the level it reads, may hold at most this many pixels (None:
+            2**28), else the item fails with ``Status.TOO_MANY_PIXELS``.
+        max_tiled_image_side: the widest and tallest level of a tiled image accepted
+            (None: 2**20 pixels), else ``Status.IMAGE_TOO_LARGE``.
 
     An image over a limit fails with a 3xx status instead of being decoded.
 
@@ -356,9 +362,11 @@ class Cropper:
     def __init__(self, num_threads: int = 0, max_width: Optional[int] = None,
                  max_height: Optional[int] = None, max_pixels: Optional[int] = None,
                  max_file_size: Optional[int] = None,
-                 max_decode_memory: Optional[int] = None) -> None:
+                 max_decode_memory: Optional[int] = None,
+                 max_item_decoded_pixels: Optional[int] = None,
+                 max_tiled_image_side: Optional[int] = None) -> None:
         self._settings = (num_threads, max_width, max_height, max_pixels, max_file_size,
-                          max_decode_memory)
+                          max_decode_memory, max_item_decoded_pixels, max_tiled_image_side)
         self._ctx: Any = None
         self._lock = threading.Lock()
         self._active = 0
@@ -378,6 +386,12 @@ class Cropper:
         if max_decode_memory is not None:
             options.max_decode_memory = _int_arg("max_decode_memory", max_decode_memory, 1,
                                                  _UINT64_MAX)
+        if max_item_decoded_pixels is not None:
+            options.max_item_decoded_pixels = _int_arg("max_item_decoded_pixels",
+                                                       max_item_decoded_pixels, 1, _UINT64_MAX)
+        if max_tiled_image_side is not None:
+            options.max_tiled_image_side = _int_arg("max_tiled_image_side", max_tiled_image_side,
+                                                    1, _UINT32_MAX)
         context = ffi.new("parcrop_context**")
         status = lib.parcrop_context_create(options, context)
         if status != lib.PARCROP_OK:

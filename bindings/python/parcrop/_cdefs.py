@@ -11,7 +11,7 @@ package needs are mirrored as Python constants below and checked by the same tes
 
 # Mirrors of the header's macros (checked against parcrop.h by the tests).
 PARCROP_VERSION_MAJOR = 0
-PARCROP_VERSION_MINOR = 2
+PARCROP_VERSION_MINOR = 3
 PARCROP_VERSION_PATCH = 0
 PARCROP_VERSION_NUMBER = PARCROP_VERSION_MAJOR * 10000 + PARCROP_VERSION_MINOR * 100 + PARCROP_VERSION_PATCH
 PARCROP_FLAG_NORMALIZED_BOXES = 1
@@ -21,6 +21,7 @@ PARCROP_INFO_HAS_ALPHA = 4
 PARCROP_INFO_EXIF_MALFORMED = 8
 PARCROP_FLIP_HORIZONTAL = 1
 PARCROP_FLIP_VERTICAL = 2
+PARCROP_MAX_LEVELS = 16
 
 CDEFS = """
 typedef enum parcrop_status {
@@ -70,6 +71,8 @@ typedef struct parcrop_options {
     uint64_t max_pixels;
     uint64_t max_file_size;
     uint64_t max_decode_memory;
+    uint64_t max_item_decoded_pixels;
+    uint32_t max_tiled_image_side;
 } parcrop_options;
 
 void parcrop_options_init(parcrop_options* options);
@@ -172,10 +175,17 @@ typedef enum parcrop_format {
     PARCROP_FORMAT_HDR = 6,
     PARCROP_FORMAT_PSD = 7,
     PARCROP_FORMAT_PNM = 8,
-    PARCROP_FORMAT_WEBP = 9
+    PARCROP_FORMAT_WEBP = 9,
+    PARCROP_FORMAT_TIFF = 10
 } parcrop_format;
 
 const char* parcrop_format_name(parcrop_format format);
+
+typedef struct parcrop_level {
+    uint32_t width;
+    uint32_t height;
+    double downsample;
+} parcrop_level;
 
 typedef struct parcrop_image_info {
     size_t struct_size;
@@ -188,6 +198,13 @@ typedef struct parcrop_image_info {
     uint32_t display_height;
     uint32_t flags;
     uint32_t restart_interval;
+    uint32_t level_count;
+    parcrop_level levels[16];
+    uint32_t tile_width;
+    uint32_t tile_height;
+    uint32_t compression;
+    double microns_per_pixel_x;
+    double microns_per_pixel_y;
 } parcrop_image_info;
 
 void parcrop_image_info_init(parcrop_image_info* info);

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ._cdefs import (PARCROP_INFO_EXIF_MALFORMED, PARCROP_INFO_HAS_ALPHA, PARCROP_INFO_INTERLACED,
-                     PARCROP_INFO_PROGRESSIVE)
+                     PARCROP_INFO_PROGRESSIVE, PARCROP_MAX_LEVELS)
 from ._lib import ffi, lib
 
 __all__ = ["ImageInfo", "probe"]
@@ -25,15 +25,28 @@ _FIELDS = {
     "display_height": np.uint32,
     "flags": np.uint32,
     "restart_interval": np.uint32,
+    "level_count": np.uint32,
+    "levels": np.dtype({"names": ["width", "height", "downsample"],
+                        "formats": [np.uint32, np.uint32, np.float64],
+                        "offsets": [ffi.offsetof("parcrop_level", n) for n in ("width", "height", "downsample")],
+                        "itemsize": ffi.sizeof("parcrop_level")}, align=False),
+    "tile_width": np.uint32,
+    "tile_height": np.uint32,
+    "compression": np.uint32,
+    "microns_per_pixel_x": np.float64,
+    "microns_per_pixel_y": np.float64,
 }
 # The C struct's layout, taken from cffi, so numpy can hold the array the library fills.
 _RECORD = np.dtype({
     "names": list(_FIELDS),
-    "formats": list(_FIELDS.values()),
+    "formats": [(kind, (PARCROP_MAX_LEVELS,)) if name == "levels" else kind for name, kind in _FIELDS.items()],
     "offsets": [ffi.offsetof(_STRUCT, name) for name in _FIELDS],
     "itemsize": ffi.sizeof(_STRUCT),
 })
-_FORMAT_NAMES = np.array([ffi.string(lib.parcrop_format_name(value)).decode("ascii") for value in range(10)])
+_FORMAT_NAMES = np.array([ffi.string(lib.parcrop_format_name(value)).decode("ascii") for value in range(11)])
+# TIFF Compression values parcrop reads, by the names probe reports.
+_COMPRESSION_NAMES = {0: "", 1: "none", 5: "lzw", 7: "jpeg", 8: "deflate", 32946: "deflate", 50000: "zstd",
+                      50001: "webp"}
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -46,8 +59,8 @@ class ImageInfo:
             applied (width and height swapped for orientations 5 to 8).
         channels: uint32, what the file stores: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
             (transparency counts as alpha; CMYK JPEG and HDR as RGB).
-        format: str, "jpeg", "png", "bmp", "gif", "tga", "hdr", "psd", "pnm", "webp", or
-            "unknown" for a failed item.
+        format: str, "jpeg", "png", "bmp", "gif", "tga", "hdr", "psd", "pnm", "webp",
+            "tiff", or "unknown" for a failed item.
         exif_orientation: uint8, 1..8 as EXIF defines it; 1 without EXIF (or with a
             malformed block), 0 for a failed item.
         progressive: bool, a progressive JPEG.
@@ -56,6 +69,17 @@ class ImageInfo:
         exif_malformed: bool, an EXIF block that could not be read (orientation 1; the
             reason is in ``messages``).
         restart_interval: uint32, a JPEG's MCUs per restart interval (0: none).
+        levels: per item, a list of (width, height, downsample) resolution levels,
+            largest first: a TIFF's pyramid (boxes are always in level 0's pixels;
+            downsample is level 0's size over the level's, averaged over both axes, as
+            OpenSlide reports it); one level for other formats; empty for a failed item.
+        tile_width, tile_height: uint32, a TIFF's tile size (a stripped TIFF: its width
+            and rows per strip); 0 for other formats.
+        compression: str per item, a TIFF's compression: "none", "lzw", "jpeg",
+            "deflate", "zstd" or "webp"; "" for other formats.
+        microns_per_pixel: float64 (N, 2), level 0's (x, y) resolution in microns per
+            pixel (Aperio's MPP, or XResolution and YResolution in pixels per cm or
+            inch); NaN where the file does not say.
         statuses: int32, each item's status code (0 = success, see :class:`Status`).
         messages: {index: message} for failed items and for notes on successful ones
             (malformed EXIF); may be empty when another batch on the same Cropper
@@ -78,12 +102,17 @@ class ImageInfo:
     has_alpha: np.ndarray
     exif_malformed: np.ndarray
     restart_interval: np.ndarray
+    levels: List[List[Tuple[int, int, float]]]
+    tile_width: np.ndarray
+    tile_height: np.ndarray
+    compression: np.ndarray
+    microns_per_pixel: np.ndarray
     statuses: np.ndarray
     messages: Dict[int, str] = field(default_factory=dict)
 
     _ITEM_FIELDS = ("width", "height", "channels", "format", "exif_orientation", "display_width",
                     "display_height", "progressive", "interlaced", "has_alpha", "exif_malformed",
-                    "restart_interval")
+                    "restart_interval", "tile_width", "tile_height", "compression")
 
     @classmethod
     def _from_records(cls, records: np.ndarray, statuses: np.ndarray,
@@ -104,6 +133,15 @@ class ImageInfo:
             has_alpha=(flags & PARCROP_INFO_HAS_ALPHA) != 0,
             exif_malformed=(flags & PARCROP_INFO_EXIF_MALFORMED) != 0,
             restart_interval=records["restart_interval"].copy(),
+            levels=[[(int(level["width"]), int(level["height"]), float(level["downsample"]))
+                     for level in record["levels"][:record["level_count"]]] for record in records],
+            tile_width=records["tile_width"].copy(),
+            tile_height=records["tile_height"].copy(),
+            compression=np.array([_COMPRESSION_NAMES.get(int(c), str(int(c))) for c in records["compression"]],
+                                 dtype=str),
+            microns_per_pixel=np.where(
+                np.stack([records["microns_per_pixel_x"], records["microns_per_pixel_y"]], axis=1) > 0,
+                np.stack([records["microns_per_pixel_x"], records["microns_per_pixel_y"]], axis=1), np.nan),
             statuses=statuses,
             messages=messages,
         )
@@ -128,6 +166,8 @@ class ImageInfo:
 
     def __getitem__(self, index: int) -> Dict[str, Any]:
         item = {name: getattr(self, name)[index].item() for name in self._ITEM_FIELDS}
+        item["levels"] = list(self.levels[index])
+        item["microns_per_pixel"] = tuple(float(v) for v in self.microns_per_pixel[index])
         item["status"] = int(self.statuses[index])
         position = range(len(self))[index]
         item["message"] = self.messages.get(position, "")

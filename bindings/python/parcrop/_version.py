@@ -1,3 +1,3 @@
 """The package version; it must equal the C library version (checked on load)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

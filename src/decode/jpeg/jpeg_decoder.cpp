@@ -162,7 +162,8 @@ void cmyk_to_rgb(const uint8_t* cmyk, uint8_t* rgb, uint32_t width, bool inverte
 
 class JpegDecoder final : public Decoder {
 public:
-    JpegDecoder(ByteSpan data, const Limits& limits) : data_(data), limits_(limits) {
+    JpegDecoder(ByteSpan data, const Limits& limits, const EmbeddedJpeg& embedding = EmbeddedJpeg{})
+        : data_(data), limits_(limits), embedding_(embedding) {
         cinfo_.err = jpeg_std_error(&errors_.pub);
         errors_.pub.error_exit = on_error_exit;
         errors_.pub.emit_message = on_emit_message;
@@ -243,6 +244,8 @@ private:
     // region path" (for the rows not yet delivered).
     bool decode_by_restart_intervals(const DecodeRequest& request, RowSink& sink) {
         if (cinfo_.restart_interval == 0 || cinfo_.progressive_mode || cinfo_.arith_code) return false;
+        // A sub-image is cut from this stream alone, which an embedded one's tables are not part of.
+        if (embedding_.tables.size != 0 || embedding_.color != EmbeddedJpeg::Color::guess) return false;
         // A request for (nearly) the whole image saves nothing: skip the marker scan.
         const uint64_t d64 = request.scale_denom;
         const uint64_t area = (request.x1 - request.x0) * d64 * (request.rows->back() + 1 - request.rows->front()) * d64;
@@ -301,8 +304,15 @@ private:
         cinfo_.progress = &progress_.pub;
         const uint64_t most = limits_.max_decode_memory + kRowMemory;
         cinfo_.mem->max_memory_to_use = static_cast<long>(std::min<uint64_t>(most, std::numeric_limits<long>::max()));
+        if (embedding_.tables.size != 0) {
+            // Tables persist in the decompressor across the abbreviated streams that follow.
+            jpeg_mem_src(&cinfo_, embedding_.tables.data, static_cast<unsigned long>(embedding_.tables.size));
+            jpeg_read_header(&cinfo_, FALSE);
+        }
         jpeg_mem_src(&cinfo_, data_.data, static_cast<unsigned long>(data_.size));
         jpeg_read_header(&cinfo_, TRUE);
+        if (cinfo_.num_components == 3 && embedding_.color == EmbeddedJpeg::Color::rgb) cinfo_.jpeg_color_space = JCS_RGB;
+        if (cinfo_.num_components == 3 && embedding_.color == EmbeddedJpeg::Color::ycbcr) cinfo_.jpeg_color_space = JCS_YCbCr;
     }
 
     void choose_color_space(uint32_t channels) {
@@ -391,6 +401,7 @@ private:
 
     ByteSpan data_;
     Limits limits_;
+    EmbeddedJpeg embedding_;
     jpeg_decompress_struct cinfo_{};
     ErrorManager errors_{};
     ScanMonitor progress_{};
@@ -402,6 +413,11 @@ private:
 
 std::unique_ptr<Decoder> make_jpeg_decoder(ByteSpan data, const Limits& limits) {
     return std::make_unique<JpegDecoder>(data, limits);
+}
+
+std::unique_ptr<Decoder> make_embedded_jpeg_decoder(ByteSpan data, const EmbeddedJpeg& embedding,
+                                                    const Limits& limits) {
+    return std::make_unique<JpegDecoder>(data, limits, embedding);
 }
 
 }  // namespace parcrop

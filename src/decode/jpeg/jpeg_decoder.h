@@ -10,4 +10,16 @@ namespace parcrop {
 
 std::unique_ptr<Decoder> make_jpeg_decoder(ByteSpan data, const Limits& limits);
 
+// How a JPEG inside another container is to be read: TIFF stores tiles as abbreviated
+// streams that share one stream of tables, and says in its own tags which colour space
+// the components hold (libjpeg's guess from markers that TIFF writers often omit would
+// turn Aperio's RGB tiles into false colours).
+struct EmbeddedJpeg {
+    ByteSpan tables;  // an abbreviated stream of tables, read first; may be empty
+    enum class Color { guess, rgb, ycbcr } color = Color::guess;
+};
+
+std::unique_ptr<Decoder> make_embedded_jpeg_decoder(ByteSpan data, const EmbeddedJpeg& embedding,
+                                                    const Limits& limits);
+
 }  // namespace parcrop
