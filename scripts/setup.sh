@@ -8,10 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config python3-venv
-          libjpeg62-turbo-dev libjpeg-turbo-progs libspng-dev libstb-dev zlib1g-dev libisal-dev libzstd-dev libhwy-dev libwebp-dev catch2)
+          libjpeg62-turbo-dev libjpeg-turbo-progs libspng-dev libstb-dev zlib1g-dev libisal-dev libzstd-dev libhwy-dev libwebp-dev catch2
+          # the Python tests' TIFF references: pyvips loads libvips at run time; libvips-tools is `vips`
+          libvips-tools libvips42)
 missing=()
-# For the Python tests' TIFF references: pyvips loads libvips at run time; libvips-tools is `vips`.
-packages+=(libvips-tools libvips42)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
