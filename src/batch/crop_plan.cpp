@@ -170,6 +170,15 @@ CropPlan plan_crop(const parcrop_box& box, uint32_t image_width, uint32_t image_
     plan_side(by0, by1, scaled_h, pad, &plan.region_y0, &plan.region_height, &plan.y0, &plan.y1);
     const float rx0 = bx0 - static_cast<float>(plan.region_x0), rx1 = bx1 - static_cast<float>(plan.region_x0);
     const float ry0 = by0 - static_cast<float>(plan.region_y0), ry1 = by1 - static_cast<float>(plan.region_y0);
+    // A whole-pixel box of the output's size: every filter's taps are one pixel of weight
+    // 1 (Pillow's too: each filter is 0 at distance 1), so the crop is a copy, which
+    // the nearest path makes without resampling. Native-resolution patches (a slide's
+    // tiles at level 0, say) are the common case.
+    const bool whole_pixels = rx0 == 0.0f && ry0 == 0.0f && rx1 == static_cast<float>(plan.region_width) &&
+                              ry1 == static_cast<float>(plan.region_height);
+    if (whole_pixels && plan.region_width == shape.width && plan.region_height == shape.height && !plan.padded()) {
+        filter = plan.filter = Filter::nearest;
+    }
     if (filter == Filter::nearest) {
         plan.nearest_columns = nearest_indices(rx0, rx1, plan.region_width, shape.width);
         plan.nearest_rows = nearest_indices(ry0, ry1, plan.region_height, shape.height);
