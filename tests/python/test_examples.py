@@ -24,6 +24,15 @@ def test_plain_examples(script):
     assert "ok" in result.stdout
 
 
+@pytest.mark.skipif(importlib.util.find_spec("tifffile") is None, reason="tifffile is not installed")
+def test_slide_crops_example():
+    # It asserts its crops equal level 0's pixels and level 2's, as tifffile reads them.
+    result = _run("slide_crops.py", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "levels: [(3072, 2048, 1.0), (1536, 1024, 2.0), (768, 512, 4.0)]" in result.stdout
+    assert result.stdout.rstrip().endswith("ok")
+
+
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 def test_pytorch_glimpses_example():
     # Two spawn DataLoader workers, a few training steps on generated images.
