@@ -8,7 +8,7 @@ OUT=${1:?usage: collect_results.sh OUT_DIR}
 {
   echo "# Benchmark results"
   echo
-  echo "Produced by \`RUST_LIB=.../libparallel_image_crop.so LARGE_IMAGES=/tmp/large benchmarks/run_all.sh\`" \
+  echo "Produced by \`RUST_LIB=.../libparallel_image_crop.so LARGE_IMAGES=/tmp/large SLIDES=/tmp/parcrop_slides benchmarks/run_all.sh\`" \
        "on a $(nproc)-core $(. /etc/os-release && echo "$PRETTY_NAME") machine; collected $(date -u '+%Y-%m-%d %H:%M') UTC." \
        "The README's summary comes from these files."
   echo
@@ -27,6 +27,11 @@ OUT=${1:?usage: collect_results.sh OUT_DIR}
     echo "## 8000x8000 RGB JPEGs (32 distinct files, 2 threads)"
     echo
     cat "$OUT/large.md"
+  fi
+  if [[ -f "$OUT/slides.md" ]]; then
+    echo
+    echo "## bench_slides.py: tiled pyramidal TIFF (SLIDES=DIR)"
+    tail -n +2 "$OUT/slides.md"
   fi
   echo
   echo "## File sizes (bytes) before and after parcrop-prepare"

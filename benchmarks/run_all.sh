@@ -8,7 +8,10 @@
 #   4. bench_crop.py: parcrop against the Rust original and the Python peers;
 #   5. with LARGE_IMAGES=DIR: the 8000x8000 memory check (32 distinct RGB JPEGs made by
 #      make_large_images.py, 2 threads);
-#   6. summarize.py and collect_results.sh: the README's table and chart, and
+#   6. with SLIDES=DIR: bench_slides.py on 4+4 tiled pyramidal TIFF slides made by
+#      make_slides.py (40,000 x 40,000, JPEG and Deflate; 7.6 GB, built once in
+#      about 23 minutes);
+#   7. summarize.py and collect_results.sh: the README's table and chart, and
 #      OUT/bench-results.md (what docs/bench-results.md holds).
 #
 #   benchmarks/run_all.sh [OUT_DIR]      (default bench-out/)
@@ -41,6 +44,12 @@ rust_args=()
 if [[ -n "${LARGE_IMAGES:-}" ]]; then
   "$PY" benchmarks/make_large_images.py --source "$IMAGES/rgb2560_jpg" --out "$LARGE_IMAGES" --count 32
   build/benchmarks/region_bench "$LARGE_IMAGES" --trials 3 --threads 2 | tee "$OUT/large.md"
+fi
+
+if [[ -n "${SLIDES:-}" ]]; then
+  "$PY" benchmarks/make_slides.py --images "$IMAGES" --out "$SLIDES"
+  "$PY" benchmarks/bench_slides.py --slides "$SLIDES" --parcrop-lib build/libparcrop.so \
+    --out-md "$OUT/slides.md" --out-json "$OUT/slides.json"
 fi
 
 "$PY" benchmarks/summarize.py "$OUT/bench.json" --out-md "$OUT/summary.md" --out-png "$OUT/summary.png"

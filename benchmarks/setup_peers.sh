@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the benchmark virtual environment and installs the peer libraries that
-# bench_crop.py compares parcrop against. Each peer is installed on its own, so one
+# bench_crop.py, bench_train.py and bench_slides.py compare parcrop against. Each peer is installed on its own, so one
 # that fails (no wheel for this Python, a build error, no network) is reported as
 # missing and the rest still install. The benchmark itself reports a peer it
 # cannot import as "missing".
@@ -71,7 +71,8 @@ install_peer() {
 
 # Order matters a little: numpy first so later packages resolve against it.
 for p in numpy cffi pillow matplotlib joblib pyvips opencv-python-headless \
-         nvidia-dali-cuda120 tensorflow-cpu; do
+         nvidia-dali-cuda120 tensorflow-cpu \
+         openslide-bin openslide-python tifffile imagecodecs zarr; do
     install_peer "$p"
 done
 
@@ -98,7 +99,8 @@ if [ "${WITH_SIMD:-0}" = "1" ]; then
 fi
 
 # Import check: a package can install and still fail to import (missing .so).
-for mod in numpy cffi PIL matplotlib pyvips cv2 nvidia.dali tensorflow torch; do
+for mod in numpy cffi PIL matplotlib pyvips cv2 nvidia.dali tensorflow openslide tifffile \
+           imagecodecs zarr torch; do
     if "$venv/bin/python" -c "import $mod" >/dev/null 2>&1; then
         note "import ok: $mod"
     else
