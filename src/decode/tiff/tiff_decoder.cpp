@@ -124,6 +124,10 @@ private:
             }
             tile.reset();
             cache_->release(key);
+            // A tile damaged past the rows this reader needs fails whole but not in
+            // part: decoded for this reader's part alone, it gives what it gives
+            // without other readers (an item's result never depends on its batch).
+            if (!status.is_ok()) return decode_tile(tile_row, index, rect, out, out_stride);
             return status;
         }
         return decode_tile(tile_row, index, rect, out, out_stride);
