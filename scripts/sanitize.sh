@@ -47,7 +47,7 @@ FUZZ_RSS_MB=${PARCROP_FUZZ_RSS_MB:-1024}
 FUZZ_TIMEOUT=${PARCROP_FUZZ_TIMEOUT:-5}
 JOBS=${PARCROP_JOBS:-$(nproc)}
 TEST_TIMEOUT=${PARCROP_TEST_TIMEOUT:-900}
-FUZZ_TARGETS="decode_region batch probe tiff_codecs"
+FUZZ_TARGETS="decode_region batch probe tiff_codecs tiff_directory"
 
 log() { printf '\n==== sanitize.sh: %s\n' "$*"; }
 want() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -118,8 +118,8 @@ if want tsan; then
   cmake --build build-tsan -j "$JOBS" --target "${tsan_targets[@]}"
   export OMP_TOOL_LIBRARIES=$ARCHER
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1"
-  log "tsan: batch API, Rust-compatible and untrusted-input tests (bombs aside: they fork)"
-  OMP_NUM_THREADS=2 build-tsan/tests/parcrop_unit_tests "[api],[rust],[untrusted]~[bombs]"
+  log "tsan: batch API, Rust-compatible, untrusted-input and TIFF tests (bombs aside: they fork)"
+  OMP_NUM_THREADS=2 build-tsan/tests/parcrop_unit_tests "[api],[rust],[untrusted],[tiff]~[bombs]"
   if [ -x build-tsan/tests/crashers/replay_fuzz_batch ]; then
     log "tsan: batch crashers and seed corpus"
     build-tsan/tests/crashers/parcrop_make_seed_corpus build-tsan/seed_corpus >/dev/null

@@ -202,6 +202,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.max_pixels = (limit_choice & 1) ? 4096 : uint64_t{1} << 22;
     options.max_file_size = uint64_t{1} << 24;
     options.max_decode_memory = uint64_t{64} << 20;
+    options.max_tiled_image_side = 1u << 14;  // TIFF: bounds in proportion to the others
+    options.max_item_decoded_pixels = uint64_t{1} << 22;
     parcrop_context* context = nullptr;
     PARCROP_FUZZ_CHECK(parcrop_context_create(&options, &context) == PARCROP_OK && context != nullptr);
 

@@ -39,6 +39,9 @@ parcrop::Limits fuzz_limits() {
     limits.max_pixels = uint64_t{1} << 22;
     limits.max_file_size = uint64_t{1} << 24;
     limits.max_decode_memory = uint64_t{64} << 20;
+    // TIFF is read by tiles: these bound it instead of max_width, max_height, max_pixels.
+    limits.max_tiled_image_side = 1u << 14;
+    limits.max_item_decoded_pixels = uint64_t{1} << 22;
     return limits;
 }
 
@@ -143,9 +146,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     PARCROP_FUZZ_CHECK(header.width >= 1 && header.height >= 1);
-    PARCROP_FUZZ_CHECK(header.width <= limits.max_width && header.height <= limits.max_height);
-    PARCROP_FUZZ_CHECK(uint64_t{header.width} * header.height <= limits.max_pixels);
-    PARCROP_FUZZ_CHECK(header.max_scale_denom == 1 || header.max_scale_denom == 8);
+    if (parcrop::sniff_format(image) == parcrop::FileFormat::tiff) {
+        // Tiled: a side limit of its own, and JPEG tiles scale by what their grid allows.
+        PARCROP_FUZZ_CHECK(header.width <= limits.max_tiled_image_side && header.height <= limits.max_tiled_image_side);
+        PARCROP_FUZZ_CHECK(header.max_scale_denom == 1 || header.max_scale_denom == 2 ||
+                           header.max_scale_denom == 4 || header.max_scale_denom == 8);
+    } else {
+        PARCROP_FUZZ_CHECK(header.width <= limits.max_width && header.height <= limits.max_height);
+        PARCROP_FUZZ_CHECK(uint64_t{header.width} * header.height <= limits.max_pixels);
+        PARCROP_FUZZ_CHECK(header.max_scale_denom == 1 || header.max_scale_denom == 8);
+    }
 
     uint32_t denom = 1u << (scale_choice & 3);
     if (denom > header.max_scale_denom) denom = header.max_scale_denom;

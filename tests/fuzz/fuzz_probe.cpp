@@ -9,7 +9,8 @@
 //  - a successful probe reports a known format, a size within the limits, 1 to 4
 //    channels, an orientation of 1..8 and display sizes that follow from it;
 //  - probing through the growing-prefix reader (what a file gets) gives exactly what
-//    probing the whole image in memory gives, and reads no byte twice;
+//    probing the whole image in memory gives, and reads no byte twice (a TIFF excepted:
+//    its directories are read where they lie, in any order);
 //  - the EXIF reader, given the image bytes as a TIFF block, answers 1..8, and 1 when it
 //    calls them malformed.
 #include <algorithm>
@@ -30,34 +31,44 @@ parcrop::Limits fuzz_limits() {
     limits.max_height = 1u << 14;
     limits.max_pixels = uint64_t{1} << 22;
     limits.max_file_size = uint64_t{1} << 24;
+    limits.max_tiled_image_side = 1u << 14;  // TIFF's side limit (max_width does not bound it)
     return limits;
 }
 
 // The image as a file would be read: at offsets, every byte counted.
 class CountingReader final : public parcrop::ByteReader {
 public:
-    explicit CountingReader(parcrop::ByteSpan data) : data_(data) {}
+    // A TIFF's directories lie anywhere: it is read where they are, not as a prefix.
+    CountingReader(parcrop::ByteSpan data, bool random_access) : data_(data), random_access_(random_access) {}
     uint64_t size() const override { return data_.size; }
     parcrop::Status read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got) override {
-        PARCROP_FUZZ_CHECK(offset == next_);  // the prefix only ever grows
+        if (!random_access_) PARCROP_FUZZ_CHECK(offset == next_);  // the prefix only ever grows
         const size_t available = offset < data_.size ? data_.size - static_cast<size_t>(offset) : 0;
         *got = std::min(count, available);
         if (*got > 0) std::memcpy(out, data_.data + offset, *got);
-        next_ = offset + *got;
+        next_ = std::max(next_, offset + *got);
         return parcrop::Status::ok();
     }
+    // The end of the furthest read.
     uint64_t bytes_read() const { return next_; }
 
 private:
     parcrop::ByteSpan data_;
+    bool random_access_;
     uint64_t next_ = 0;
 };
 
 void check_info(const parcrop::ImageInfo& info, const parcrop::Limits& limits) {
     PARCROP_FUZZ_CHECK(info.format != parcrop::FileFormat::unknown);
-    PARCROP_FUZZ_CHECK(info.width >= 1 && info.width <= limits.max_width);
-    PARCROP_FUZZ_CHECK(info.height >= 1 && info.height <= limits.max_height);
-    PARCROP_FUZZ_CHECK(uint64_t{info.width} * info.height <= limits.max_pixels);
+    if (info.format == parcrop::FileFormat::tiff) {
+        PARCROP_FUZZ_CHECK(info.width >= 1 && info.width <= limits.max_tiled_image_side);
+        PARCROP_FUZZ_CHECK(info.height >= 1 && info.height <= limits.max_tiled_image_side);
+        PARCROP_FUZZ_CHECK(!info.levels.empty() && info.levels[0].width == info.width);
+    } else {
+        PARCROP_FUZZ_CHECK(info.width >= 1 && info.width <= limits.max_width);
+        PARCROP_FUZZ_CHECK(info.height >= 1 && info.height <= limits.max_height);
+        PARCROP_FUZZ_CHECK(uint64_t{info.width} * info.height <= limits.max_pixels);
+    }
     PARCROP_FUZZ_CHECK(info.channels >= 1 && info.channels <= 4);
     PARCROP_FUZZ_CHECK(info.orientation >= 1 && info.orientation <= 8);
     PARCROP_FUZZ_CHECK(!info.exif_malformed || info.orientation == 1);
@@ -94,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PARCROP_FUZZ_CHECK(status.code() != PARCROP_E_INTERNAL);
     if (status.is_ok()) check_info(whole, limits);
 
-    CountingReader reader(image);
+    CountingReader reader(image, parcrop::sniff_format(image) == parcrop::FileFormat::tiff);
     std::vector<uint8_t> buffer;
     parcrop::ImageInfo prefixed;
     const parcrop::Status read_status = parcrop::probe_reader(reader, limits, &buffer, &prefixed);

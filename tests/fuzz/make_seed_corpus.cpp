@@ -3,10 +3,13 @@
 // tests/jpeg_fixtures.*): JPEG of every subsampling, progressive, restart intervals,
 // arithmetic coding, gray and CMYK; PNG of every color type and depth, with tRNS and
 // Adam7; BMP, TGA (RLE and raw), PNM (8 and 16 bits), PSD (raw and PackBits), GIF, HDR;
-// and the hostile files of tests/hostile_images.h. For fuzz_tiff_codecs: tiles compressed
-// by zlib, libzstd and the reference LZW encoder of tests/tiff_lzw_encoder.h.
+// TIFF and BigTIFF (tests/tiff_fixtures.*: a tiled Deflate pyramid, big-endian BigTIFF,
+// strips, JPEG tiles with JPEGTables, SubIFDs); and the hostile files of
+// tests/hostile_images.h. For fuzz_tiff_codecs: tiles compressed by zlib, libzstd and
+// the reference LZW encoder of tests/tiff_lzw_encoder.h.
 //
-//   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*, OUT_DIR/tiff_codecs/*
+//   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*, OUT_DIR/tiff_codecs/*,
+//                                  OUT_DIR/tiff_directory/*
 //
 // The corpora are generated, not committed: about 200 small files, under a second.
 #include <cstdio>
@@ -24,6 +27,7 @@
 #include "hostile_images.h"
 #include "image_fixtures.h"
 #include "jpeg_fixtures.h"
+#include "tiff_fixtures.h"
 #include "tiff_lzw_encoder.h"
 
 namespace {
@@ -53,6 +57,52 @@ void put_f32(Bytes* out, float f) {
     uint32_t v;
     std::memcpy(&v, &f, sizeof v);
     put_u32(out, v);
+}
+
+// Small TIFFs of every layout parcrop reads: a few kilobytes each.
+std::vector<Named> tiffs() {
+    std::vector<Named> all;
+    auto level = [](Pixels pixels, uint16_t compression, uint32_t tile) {
+        TiffLevelSpec l;
+        l.pixels = std::move(pixels);
+        l.compression = compression;
+        l.tile_width = l.tile_height = tile;
+        return l;
+    };
+    auto pyramid = [&](uint32_t w, uint32_t h, uint32_t samples, size_t count, uint16_t compression, uint32_t seed) {
+        TiffSpec spec;
+        Pixels pixels = make_photo(w, h, samples, seed);
+        for (size_t i = 0; i < count; ++i) {
+            spec.levels.push_back(level(pixels, compression, 16));
+            spec.levels.back().predictor = compression == 8 && i == 0;
+            pixels = half_size(pixels);
+        }
+        return spec;
+    };
+    TiffSpec spec = pyramid(61, 47, 3, 3, 8, 21);
+    spec.label = true;
+    spec.x_resolution = spec.y_resolution = 40000;
+    spec.resolution_unit = 3;
+    all.push_back({"tiff_deflate_pyramid", write_tiff(spec).bytes});
+    spec = pyramid(40, 33, 4, 2, 1, 22);
+    spec.big_endian = spec.bigtiff = true;
+    spec.reduced_as_sub_ifds = true;
+    all.push_back({"tiff_bigtiff_be_subifds", write_tiff(spec).bytes});
+    spec = pyramid(37, 29, 2, 1, 8, 23);
+    spec.levels[0].tiled = false;
+    spec.levels[0].rows_per_strip = 6;
+    spec.directories_first = true;
+    all.push_back({"tiff_stripped_gray_alpha", write_tiff(spec).bytes});
+    spec = pyramid(64, 48, 3, 2, 7, 24);
+    spec.description = "Aperio Image Library v12.0.15\r\n64x48 (16x16) JPEG/RGB Q=70|AppMag = 20|MPP = 0.4990";
+    all.push_back({"tiff_jpeg_tables_pyramid", write_tiff(spec).bytes});
+    spec = pyramid(48, 40, 1, 1, 7, 25);
+    spec.levels[0].jpeg_tables = false;
+    spec.levels[0].tiled = false;
+    spec.levels[0].rows_per_strip = 16;
+    spec.big_endian = true;
+    all.push_back({"tiff_jpeg_gray_strips", write_tiff(spec).bytes});
+    return all;
 }
 
 std::vector<Named> images() {
@@ -133,6 +183,7 @@ std::vector<Named> images() {
     all.push_back({"webp_lossy", encode_webp(small_rgb, false)});
     all.push_back({"webp_lossy_alpha", encode_webp(small_rgba, false)});
     all.push_back({"webp_lossless", encode_webp(small_rgb, true)});
+    for (Named& tiff : tiffs()) all.push_back(std::move(tiff));
     // Hostile files: run-length HDR rows that stall, palettes that do not cover their
     // indices or overlap the headers, and headers of every format claiming more pixels
     // than the data holds (within the fuzz targets' limits, so they reach the decoders).
@@ -280,6 +331,8 @@ int main(int argc, char** argv) {
         std::filesystem::create_directories(batch_dir);
         const std::filesystem::path codecs_dir = root / "tiff_codecs";
         std::filesystem::create_directories(codecs_dir);
+        const std::filesystem::path tiff_dir = root / "tiff_directory";
+        std::filesystem::create_directories(tiff_dir);
         const std::vector<Named> all = images();
         size_t files = 0;
         for (size_t n = 0; n < all.size(); ++n) {
@@ -344,6 +397,20 @@ int main(int argc, char** argv) {
             ++files;
         }
         files += write_codec_seeds(codecs_dir);
+        // fuzz_tiff_directory: 16 parameter bytes (see that target), then the TIFF.
+        size_t variant = 0;
+        for (const Named& tiff : tiffs()) {
+            for (const uint8_t choice : {0, 1, 2, 3}) {
+                Bytes seed = {static_cast<uint8_t>(choice * 0x45), static_cast<uint8_t>(choice),
+                              static_cast<uint8_t>(3 + choice), 0, static_cast<uint8_t>(20 + choice * 7), 0,
+                              static_cast<uint8_t>(choice * 5), 0, static_cast<uint8_t>(9 + choice), 0,
+                              static_cast<uint8_t>(30 - choice), 0, static_cast<uint8_t>(choice * 3), 0,
+                              static_cast<uint8_t>(1 + choice), static_cast<uint8_t>(variant++)};
+                seed.insert(seed.end(), tiff.bytes.begin(), tiff.bytes.end());
+                write_file(tiff_dir / (tiff.name + "_" + std::to_string(choice)), seed);
+                ++files;
+            }
+        }
         std::printf("%zu seed files in %s\n", files, root.string().c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "make_seed_corpus: %s\n", e.what());
