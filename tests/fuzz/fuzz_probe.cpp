@@ -46,7 +46,7 @@ public:
         const size_t available = offset < data_.size ? data_.size - static_cast<size_t>(offset) : 0;
         *got = std::min(count, available);
         if (*got > 0) std::memcpy(out, data_.data + offset, *got);
-        next_ = std::max(next_, offset + *got);
+        if (*got > 0) next_ = std::max(next_, offset + *got);
         return parcrop::Status::ok();
     }
     // The end of the furthest read.
