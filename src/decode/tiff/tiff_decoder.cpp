@@ -111,6 +111,11 @@ private:
                 whole->rows = scaled_tile_rows(level_, tile_row, rect.scale_denom);
                 TileRect all{rect.scale_denom, 0, whole->width, 0, whole->rows};
                 const size_t stride = size_t{whole->width} * level_.samples;
+                // The whole tile, which may be far taller or wider than its level (a
+                // 64x48 level in one tile of 11536x58691 claimed 2 GB here): the item
+                // pixel limit counts only the part inside the level.
+                PARCROP_RETURN_IF_ERROR(
+                    check_decode_memory(uint64_t{stride} * whole->rows, "tiff: a tile shared by several items", limits_));
                 whole->pixels.resize(stride * whole->rows);
                 return decode_tile(tile_row, index, all, whole->pixels.data(), stride);
             });
