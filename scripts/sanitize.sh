@@ -112,7 +112,9 @@ if want tsan; then
     { cat build-tsan/configure.log; exit 1; }
   tsan_targets=(parcrop_unit_tests)
   # The crasher replay exists once tests/CMakeLists.txt has add_subdirectory(crashers).
-  if cmake --build build-tsan --target help 2>/dev/null | grep -q ' replay_fuzz_batch$'; then
+  # (grep reads the whole list: with -q it would exit at the match, cmake would die of
+  # SIGPIPE, and pipefail would turn the match into a failure, skipping the replay.)
+  if cmake --build build-tsan --target help 2>/dev/null | grep ' replay_fuzz_batch$' >/dev/null; then
     tsan_targets+=(replay_fuzz_batch parcrop_make_seed_corpus)
   fi
   cmake --build build-tsan -j "$JOBS" --target "${tsan_targets[@]}"
