@@ -35,7 +35,7 @@
 #                            [the stress test's RSS-growth check; see below; empty: none]
 #   CI=true                  installs missing Debian packages with apt-get
 #
-# Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 4 x FUZZ_SECONDS.
+# Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 5 x FUZZ_SECONDS.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
