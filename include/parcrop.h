@@ -399,7 +399,9 @@ PARCROP_API void parcrop_image_info_init(parcrop_image_info* info);
  * PARCROP_E_UNSUPPORTED. Memory sources are read only as far as their headers.
  *
  * The context's limits apply: max_file_size (to the file's size), max_width,
- * max_height and max_pixels (to the stored size) fail an item with their 3xx status.
+ * max_height and max_pixels (to the stored size) fail an item with their 3xx status;
+ * for a TIFF, only max_tiled_image_side (to each level), and its directories are read
+ * where they lie, however far into the file.
  * Truncated headers give PARCROP_E_TRUNCATED, malformed ones PARCROP_E_CORRUPT, frames
  * the decoders cannot read PARCROP_E_UNSUPPORTED. Malformed EXIF never fails an item:
  * it gives orientation 1, PARCROP_INFO_EXIF_MALFORMED, and a message saying why,

@@ -120,7 +120,8 @@ Status probe_source(const parcrop_source& source, const Limits& limits, std::vec
     if (bytes_read != nullptr) *bytes_read = 0;
     *info = ImageInfo{};
     if (source.data != nullptr) {
-        PARCROP_RETURN_IF_ERROR(memory_limits(source, limits));
+        // Tiled formats have limits of their own (as crops do), not max_file_size.
+        if (!tiff_recognizes(ByteSpan{source.data, source.size})) PARCROP_RETURN_IF_ERROR(memory_limits(source, limits));
         // Parsers stop where the pixel data begins, so only the headers are touched.
         return probe_image(ByteSpan{source.data, source.size}, limits, info, nullptr);
     }
