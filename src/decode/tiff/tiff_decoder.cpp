@@ -65,11 +65,9 @@ private:
         const uint32_t samples = level_.samples;
         const size_t band_stride = size_t{width} * samples;
         PARCROP_RETURN_IF_ERROR(check_decode_memory(uint64_t{band_stride} * band_h, "tiff: a band of tiles", limits_));
-        // Kept by the thread from item to item: a fresh band of this size is a fresh
-        // mapping from malloc, and faulting its pages in cost a fifth of a crop.
-        thread_local std::vector<uint8_t> band;
-        thread_local std::vector<uint8_t> converted;
-        converted.resize(size_t{width} * request.channels);
+        thread_local std::vector<uint8_t> kept_band, kept_row;
+        const ThreadScratch band(&kept_band), converted(&kept_row);
+        converted->resize(size_t{width} * request.channels);
         size_t next = 0;
         while (next < rows.size()) {
             const uint32_t ty = rows[next] / band_h;
@@ -77,7 +75,7 @@ private:
             while (end < rows.size() && rows[end] / band_h == ty) ++end;
             const uint32_t first = rows[next] - ty * band_h;   // tile-relative, scaled
             const uint32_t last = rows[end - 1] - ty * band_h;  // inclusive
-            band.resize(band_stride * (last + 1 - first));
+            band->resize(band_stride * (last + 1 - first));
             for (uint32_t tx = tx0; tx <= tx1; ++tx) {
                 const uint32_t left = tx * tile_w;
                 TileRect rect;
@@ -86,16 +84,16 @@ private:
                 rect.x1 = std::min(request.x1, left + tile_w) - left;
                 rect.y0 = first;
                 rect.y1 = last + 1;
-                uint8_t* out = band.data() + size_t{left + rect.x0 - request.x0} * samples;
+                uint8_t* out = band->data() + size_t{left + rect.x0 - request.x0} * samples;
                 PARCROP_RETURN_IF_ERROR(read_tile(ty, uint64_t{ty} * level_.tiles_across + tx, rect, out, band_stride));
             }
             for (size_t i = next; i < end; ++i) {
-                const uint8_t* row = band.data() + size_t{rows[i] - ty * band_h - first} * band_stride;
+                const uint8_t* row = band->data() + size_t{rows[i] - ty * band_h - first} * band_stride;
                 if (samples == request.channels) {
                     sink.row(rows[i], row);
                 } else {
-                    convert_row(row, samples, converted.data(), request.channels, width);
-                    sink.row(rows[i], converted.data());
+                    convert_row(row, samples, converted->data(), request.channels, width);
+                    sink.row(rows[i], converted->data());
                 }
             }
             next = end;
@@ -142,10 +140,11 @@ private:
         uint64_t offset = 0, size = 0;
         PARCROP_RETURN_IF_ERROR(tiff_tile_location(*file_.input, file_.image, level_, index, &offset, &size));
         PARCROP_RETURN_IF_ERROR(check_decode_memory(size, "tiff: a compressed tile", limits_));
-        thread_local std::vector<uint8_t> compressed;
-        compressed.resize(size);
-        PARCROP_RETURN_IF_ERROR(file_.input->read_exact(offset, size, compressed.data()));
-        const Status status = decode_tiff_tile(level_, tile_row, ByteSpan{compressed.data(), compressed.size()}, rect,
+        thread_local std::vector<uint8_t> kept;
+        const ThreadScratch compressed(&kept);
+        compressed->resize(size);
+        PARCROP_RETURN_IF_ERROR(file_.input->read_exact(offset, size, compressed->data()));
+        const Status status = decode_tiff_tile(level_, tile_row, ByteSpan{compressed->data(), compressed->size()}, rect,
                                                limits_, out, out_stride);
         if (status.is_ok()) return status;
         return Status(status.code(), status.message() + " (tile " + std::to_string(index) + " of level " +

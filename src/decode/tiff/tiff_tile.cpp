@@ -89,16 +89,17 @@ Status decode_tiff_tile(const TiffLevel& level, uint32_t tile_row, ByteSpan comp
     // predictor on the rows wanted only (it runs along rows), copy their columns.
     const size_t row_bytes = size_t{level.tile_width} * level.samples;
     PARCROP_RETURN_IF_ERROR(check_decode_memory(uint64_t{row_bytes} * rect.y1, "tiff: a tile's rows", limits));
-    thread_local std::vector<uint8_t> inflated;
-    inflated.resize(row_bytes * rect.y1);
+    thread_local std::vector<uint8_t> kept;
+    const ThreadScratch inflated(&kept);
+    inflated->resize(row_bytes * rect.y1);
     PARCROP_RETURN_IF_ERROR(decompress_tiff_bytes(static_cast<TiffCompression>(level.compression), compressed,
-                                                  inflated.data(), inflated.size()));
-    uint8_t* first = inflated.data() + row_bytes * rect.y0;
+                                                  inflated->data(), inflated->size()));
+    uint8_t* first = inflated->data() + row_bytes * rect.y0;
     if (level.predictor) undo_horizontal_predictor(first, rect.y1 - rect.y0, row_bytes, level.samples);
     const size_t column_bytes = size_t{rect.x1 - rect.x0} * level.samples;
     for (uint32_t y = rect.y0; y < rect.y1; ++y) {
-        std::memcpy(out + size_t{y - rect.y0} * out_stride, inflated.data() + row_bytes * y + size_t{rect.x0} * level.samples,
-                    column_bytes);
+        std::memcpy(out + size_t{y - rect.y0} * out_stride,
+                    inflated->data() + row_bytes * y + size_t{rect.x0} * level.samples, column_bytes);
     }
     return Status::ok();
 }

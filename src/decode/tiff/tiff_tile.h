@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "common/limits.h"
 #include "common/status.h"
@@ -30,5 +31,25 @@ uint32_t scaled_tile_rows(const TiffLevel& level, uint32_t tile_row, uint32_t de
 // bytes apart. PARCROP_E_CORRUPT / PARCROP_E_TRUNCATED for a damaged tile.
 Status decode_tiff_tile(const TiffLevel& level, uint32_t tile_row, ByteSpan compressed, const TileRect& rect,
                         const Limits& limits, uint8_t* out, size_t out_stride);
+
+// A buffer a thread keeps from tile to tile and item to item instead of allocating one
+// per tile, given back when the scope that used it ends if a large tile or band has grown
+// it, so that one hostile file does not leave up to max_decode_memory held by every
+// worker after its batch.
+class ThreadScratch {
+public:
+    explicit ThreadScratch(std::vector<uint8_t>* buffer) : buffer_(buffer) {}
+    ~ThreadScratch() {
+        constexpr size_t kKeptBytes = size_t{16} << 20;
+        if (buffer_->capacity() > kKeptBytes) std::vector<uint8_t>().swap(*buffer_);
+    }
+    ThreadScratch(const ThreadScratch&) = delete;
+    ThreadScratch& operator=(const ThreadScratch&) = delete;
+    std::vector<uint8_t>& operator*() const { return *buffer_; }
+    std::vector<uint8_t>* operator->() const { return buffer_; }
+
+private:
+    std::vector<uint8_t>* buffer_;
+};
 
 }  // namespace parcrop
