@@ -53,3 +53,30 @@ def test_pip_installs_the_parcrop_command():
     script = os.path.join(os.path.dirname(sys.executable), "parcrop")
     result = subprocess.run([script, "info", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "FILE" in result.stdout
+
+
+def test_info_shows_a_slides_pyramid(tmp_path):
+    import numpy as np
+    import pytest
+
+    tifffile = pytest.importorskip("tifffile")
+    image = np.zeros((512, 768, 3), np.uint8)
+    path = str(tmp_path / "slide.tif")
+    with tifffile.TiffWriter(path) as tif:
+        tif.write(image, tile=(256, 256), subifds=1, resolution=(20000, 20000), resolutionunit="CENTIMETER")
+        tif.write(image[::2, ::2], tile=(256, 256), subfiletype=1)
+    plain = str(tmp_path / "plain.tif")
+    tifffile.imwrite(plain, image[:32, :48], rowsperstrip=16)
+
+    table = _run("info", path, plain)
+    assert table.returncode == 0, table.stderr
+    rows = [line.split(maxsplit=8) for line in table.stdout.splitlines()[1:]]
+    assert rows[0][:3] == [path, "OK", "tiff"]
+    assert rows[0][8] == "levels 768x512/384x256,tiles 256x256 none,0.5 um/px"
+    assert rows[1][8] == "levels 48x32,tiles 48x16 none"
+
+    records = [json.loads(line) for line in _run("info", "--json", path, plain).stdout.splitlines()]
+    assert records[0]["levels"] == [[768, 512, 1.0], [384, 256, 2.0]]
+    assert records[0]["microns_per_pixel"] == [0.5, 0.5]
+    assert records[1]["microns_per_pixel"] == [None, None]
+    assert (records[1]["tile_width"], records[1]["tile_height"], records[1]["compression"]) == (48, 16, "none")

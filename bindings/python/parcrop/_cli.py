@@ -52,6 +52,13 @@ example:
 
 def _flags(item: dict) -> str:
     names = [name for name in ("progressive", "interlaced", "has_alpha", "exif_malformed") if item[name]]
+    if item["format"] == "tiff":
+        # What a slide reader asks first: the pyramid and how it is tiled.
+        levels = "/".join(f"{width}x{height}" for width, height, _ in item["levels"])
+        names.append(f"levels {levels}")
+        names.append(f"tiles {item['tile_width']}x{item['tile_height']} {item['compression']}")
+        if item["microns_per_pixel"][0] == item["microns_per_pixel"][0]:  # not NaN
+            names.append(f"{item['microns_per_pixel'][0]:g} um/px")
     return ",".join(names) or "-"
 
 
@@ -62,6 +69,8 @@ def _info(args: argparse.Namespace) -> int:
         for index, path in enumerate(args.files):
             record = {"file": path, **info[index]}
             record["status"] = status_name(record["status"])
+            # JSON has no NaN: an unknown resolution is null.
+            record["microns_per_pixel"] = [v if v == v else None for v in record["microns_per_pixel"]]
             out.write(json.dumps(record) + "\n")
         return 0
     header = ("file", "status", "format", "width", "height", "channels", "orientation", "display", "flags or message")
