@@ -55,6 +55,7 @@ std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, uint32_t wi
     cinfo.restart_in_rows = static_cast<int>(options.restart_rows);
     cinfo.restart_interval = options.restart_mcus;
     cinfo.arith_code = options.arithmetic ? TRUE : FALSE;
+    cinfo.optimize_coding = options.optimize ? TRUE : FALSE;
     if (options.progressive) jpeg_simple_progression(&cinfo);
     cinfo.write_Adobe_marker = options.cmyk ? TRUE : cinfo.write_Adobe_marker;
     jpeg_start_compress(&cinfo, TRUE);

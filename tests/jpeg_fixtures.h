@@ -18,6 +18,7 @@ struct JpegOptions {
     unsigned restart_rows = 0;  // restart interval in MCU rows (0 = none)
     unsigned restart_mcus = 0;  // restart interval in MCUs (0 = none)
     bool cmyk = false;          // input has 4 channels, written as Adobe CMYK
+    bool optimize = false;      // libjpeg's optimize_coding: tables with only the codes the image uses
 };
 
 // pixels: width * height * channels (1 gray, 3 RGB, 4 CMYK when options.cmyk).

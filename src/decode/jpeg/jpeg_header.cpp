@@ -27,7 +27,7 @@ std::string hex(uint8_t marker) {
 }
 
 // `length` is the segment's, its two length bytes included, as the standard counts it.
-Status read_frame(const uint8_t* body, uint32_t length, uint8_t marker, JpegHeader* header) {
+Status read_frame(const uint8_t* body, uint32_t length, uint8_t marker, JpegHeader* header, JpegScanSetup* setup) {
     if (length < 8) return corrupt("frame header of " + std::to_string(length) + " bytes");
     const uint32_t components = body[5];
     if (length != 8 + 3 * components) return corrupt("frame header length does not match its components");
@@ -46,13 +46,84 @@ Status read_frame(const uint8_t* body, uint32_t length, uint8_t marker, JpegHead
     if (components == 2 || components > 4) return unsupported(std::to_string(components) + " components");
     if (header->width == 0) return corrupt("zero width");
     if (header->height == 0) return unsupported("height defined by a DNL marker");
+    if (setup != nullptr) {
+        for (uint32_t c = 0; c < components; ++c) {
+            const uint8_t* spec = body + 6 + 3 * c;
+            JpegFrameComponent& component = setup->components[c];
+            component.id = spec[0];
+            component.h = static_cast<uint8_t>(spec[1] >> 4);
+            component.v = static_cast<uint8_t>(spec[1] & 15);
+            // libjpeg's limit (jdinput.c initial_setup); 0 would divide by zero downstream.
+            if (component.h < 1 || component.h > 4 || component.v < 1 || component.v > 4) {
+                return corrupt("sampling factors out of 1..4");
+            }
+        }
+    }
+    return Status::ok();
+}
+
+// One DHT segment may hold several tables; libjpeg's checks (jdmarker.c get_dht and
+// jdhuff.c jpeg_make_d_derived_tbl), so that a table accepted here is one libjpeg takes.
+Status read_huffman_tables(const uint8_t* body, uint32_t length, JpegScanSetup* setup) {
+    uint32_t at = 0;
+    while (at < length) {
+        if (length - at < 17) return corrupt("DHT segment ends inside a table");
+        const uint8_t index = body[at];
+        const uint32_t table_class = index >> 4, slot = index & 15u;
+        if (table_class > 1 || slot > 3) return corrupt("DHT table index " + std::to_string(index));
+        JpegHuffmanTable& table = table_class == 0 ? setup->dc[slot] : setup->ac[slot];
+        table = JpegHuffmanTable{};
+        uint32_t count = 0;
+        for (int l = 1; l <= 16; ++l) {
+            table.counts[l] = body[at + static_cast<uint32_t>(l)];
+            count += table.counts[l];
+        }
+        at += 17;
+        if (count > 256 || count > length - at) return corrupt("DHT table with too many symbols");
+        uint32_t code = 0;
+        for (int l = 1; l <= 16; ++l) {
+            code += table.counts[l];
+            if (code > (1u << l)) return corrupt("DHT codes overflow their length");
+            code <<= 1;
+        }
+        std::memcpy(table.symbols, body + at, count);
+        at += count;
+        table.defined = true;
+    }
+    return Status::ok();
+}
+
+Status read_scan_header(const uint8_t* body, uint32_t length, const JpegHeader& header, JpegScanSetup* setup) {
+    if (length < 3) return corrupt("SOS segment too short");
+    const uint32_t ns = body[0];
+    if (ns < 1 || ns > 4 || length != 6 + 2 * ns) return corrupt("SOS length does not match its components");
+    setup->scan_components = ns;
+    for (uint32_t i = 0; i < ns; ++i) {
+        const uint8_t id = body[1 + 2 * i], tables = body[2 + 2 * i];
+        uint32_t found = header.components;
+        for (uint32_t c = 0; c < header.components; ++c) {
+            if (setup->components[c].id == id) found = c;
+        }
+        if (found == header.components) return corrupt("SOS names a component the frame lacks");
+        for (uint32_t j = 0; j < i; ++j) {
+            if (setup->scan[j].frame_index == found) return corrupt("SOS names a component twice");
+        }
+        setup->scan[i].frame_index = static_cast<uint8_t>(found);
+        setup->scan[i].dc_table = static_cast<uint8_t>(tables >> 4);
+        setup->scan[i].ac_table = static_cast<uint8_t>(tables & 15);
+    }
+    setup->ss = body[1 + 2 * ns];
+    setup->se = body[2 + 2 * ns];
+    setup->ah = body[3 + 2 * ns] >> 4;
+    setup->al = body[3 + 2 * ns] & 15u;
     return Status::ok();
 }
 
 }  // namespace
 
-Status read_jpeg_header(ByteSpan data, JpegHeader* header, uint64_t* needed) {
+static Status walk_markers(ByteSpan data, JpegHeader* header, uint64_t* needed, JpegScanSetup* setup) {
     *header = JpegHeader{};
+    if (setup != nullptr) *setup = JpegScanSetup{};
     if (needed != nullptr) *needed = 0;
     const uint8_t* bytes = data.data;
     const size_t size = data.size;
@@ -91,12 +162,16 @@ Status read_jpeg_header(ByteSpan data, JpegHeader* header, uint64_t* needed) {
             if (signature_end > size) return truncated("inside an APP1 signature", signature_end, needed);
             exif = std::memcmp(body, kExif, sizeof kExif) == 0;
         }
-        const bool wanted = is_frame_marker(marker) || marker == 0xDD || exif;
+        const bool wanted = is_frame_marker(marker) || marker == 0xDD || exif ||
+                            (setup != nullptr && (marker == 0xC4 || marker == 0xDA));
         if (wanted && segment_end > size) return truncated("inside a marker segment", segment_end, needed);
         if (is_frame_marker(marker)) {
             if (have_frame) return corrupt("second frame header");
-            PARCROP_RETURN_IF_ERROR(read_frame(body, length, marker, header));
+            PARCROP_RETURN_IF_ERROR(read_frame(body, length, marker, header, setup));
+            if (setup != nullptr) setup->sof_offset = position - 2;
             have_frame = true;
+        } else if (marker == 0xC4 && setup != nullptr) {
+            PARCROP_RETURN_IF_ERROR(read_huffman_tables(body, body_length, setup));
         } else if (marker == 0xDD) {
             if (body_length != 2) return corrupt("DRI of " + std::to_string(length) + " bytes");
             header->restart_interval = read_u16(body);
@@ -105,10 +180,23 @@ Status read_jpeg_header(ByteSpan data, JpegHeader* header, uint64_t* needed) {
             have_exif = true;
         } else if (marker == 0xDA) {
             if (!have_frame) return corrupt("scan before the frame header");
+            if (setup != nullptr) {
+                PARCROP_RETURN_IF_ERROR(read_scan_header(body, length, *header, setup));
+                setup->sos_offset = position - 2;
+                setup->scan_data_offset = static_cast<size_t>(segment_end);
+            }
             return Status::ok();
         }
         position = static_cast<size_t>(segment_end);  // may pass size: the next turn says so
     }
+}
+
+Status read_jpeg_header(ByteSpan data, JpegHeader* header, uint64_t* needed) {
+    return walk_markers(data, header, needed, nullptr);
+}
+
+Status read_jpeg_scan_setup(ByteSpan data, JpegHeader* header, JpegScanSetup* setup) {
+    return walk_markers(data, header, nullptr, setup);
 }
 
 }  // namespace parcrop
