@@ -1,6 +1,7 @@
 #include "decode/jpeg/jpeg_index.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -17,6 +18,9 @@ constexpr uint8_t kFormatVersion = 1;
 // edits that keep the headers) changes them, and reading them costs nothing.
 constexpr size_t kTailBytes = 64;
 constexpr int kLookBits = 10;
+// How many checkpoints further left a crop may start when the nearest cannot restore the
+// predictors: each gives K more MCUs to spread the step over (see extract_from).
+constexpr uint32_t kMaxCheckpointsBack = 2;
 
 Status corrupt(const std::string& what) { return Status(PARCROP_E_CORRUPT, "jpeg index: " + what); }
 Status unsupported(const std::string& what) { return Status(PARCROP_E_UNSUPPORTED, "jpeg index: " + what); }
@@ -350,11 +354,30 @@ uint32_t category(int64_t value) {
     return bits;
 }
 
-// Copies one MCU from the reader to the writer, each component's first DC difference
-// shifted by delta[component] so that the decoder, arriving with other predictors than
-// the file's encoder had, reaches the same DC values.
-Status copy_first_mcu(const Scan& scan, BitReader& reader, BitWriter& writer, const int64_t* delta,
-                      uint64_t* consumed) {
+// The value nearest `target` whose category the table has a code for; false if none.
+bool nearest_codable(const Huffman& dc, int64_t target, int64_t* value) {
+    bool found = false;
+    int64_t best = 0;
+    for (uint32_t cat = 0; cat <= 15; ++cat) {
+        if (!dc.has[cat]) continue;
+        // Category cat holds the magnitudes [2^(cat-1), 2^cat - 1], and 0 for cat 0.
+        const int64_t low = cat == 0 ? 0 : int64_t{1} << (cat - 1), high = (int64_t{1} << cat) - 1;
+        const int64_t magnitude = std::min(std::max(target < 0 ? -target : target, low), high);
+        const int64_t candidate = target < 0 ? -magnitude : magnitude;
+        if (!found || std::llabs(candidate - target) < std::llabs(best - target)) best = candidate;
+        found = true;
+    }
+    *value = best;
+    return found;
+}
+
+// Copies one MCU from the reader to the writer, moving DC differences by what is left
+// of residual[component] (the step from the decoder's predictors to the file's). In an
+// MCU whose samples are not wanted (`free`), every block may take part of the step, as
+// far as the table has codes; in a wanted one, only each component's first block can
+// take it, and it must take it whole, so that every wanted DC value is the file's.
+Status copy_mcu(const Scan& scan, BitReader& reader, BitWriter& writer, bool free, int64_t* residual,
+                uint64_t* consumed) {
     for (uint32_t b = 0; b < scan.block_count; ++b) {
         const Block& block = scan.blocks[b];
         if (reader.bits() < 32) reader.refill();
@@ -366,13 +389,17 @@ Status copy_first_mcu(const Scan& scan, BitReader& reader, BitWriter& writer, co
         const int size = static_cast<int>(symbol);
         const uint32_t raw = reader.get(size);
         *consumed += static_cast<uint64_t>(length + size);
-        if (block.first && delta[block.component] != 0) {
-            const int64_t difference = int64_t{extend(raw, size)} + delta[block.component];
-            const uint32_t cat = category(difference);
-            if (cat > 15 || !block.dc->has[cat]) {
-                return unsupported("the DC table has no code for category " + std::to_string(cat));
+        int64_t& left = residual[block.component];
+        if (left != 0 && (free || block.first)) {
+            const int64_t difference = extend(raw, size), target = difference + left;
+            int64_t value = target;
+            if (!free && (category(target) > 15 || !block.dc->has[category(target)])) {
+                return unsupported("the DC table has no code for category " + std::to_string(category(target)));
             }
-            const int64_t bits = difference < 0 ? difference + (int64_t{1} << cat) - 1 : difference;
+            if (free && !nearest_codable(*block.dc, target, &value)) return unsupported("an empty DC table");
+            left = target - value;
+            const uint32_t cat = category(value);
+            const int64_t bits = value < 0 ? value + (int64_t{1} << cat) - 1 : value;
             writer.put(block.dc->code_of[cat], block.dc->length_of[cat]);
             writer.put(static_cast<uint32_t>(bits), static_cast<int>(cat));
         } else {
@@ -662,17 +689,14 @@ Status deserialize(ByteSpan bytes, JpegEntropyIndex* index) {
     return check_index(out);
 }
 
-Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, uint32_t x0, uint32_t x1,
-                                 uint32_t y0, uint32_t y1, SubImage* out) {
-    auto scan = std::make_unique<Scan>();
-    PARCROP_RETURN_IF_ERROR(read_scan(jpeg, scan.get()));
-    PARCROP_RETURN_IF_ERROR(check_index_fits(jpeg, *scan, index));
-    if (x0 >= x1 || y0 >= y1 || x1 > index.width || y1 > index.height) {
-        return Status(PARCROP_E_INVALID_BOX, "jpeg index: an empty box or one outside the image");
-    }
+namespace {
+
+// The sub-image from checkpoint column `checkpoint`; see extract_indexed_sub_image.
+Status extract_from(ByteSpan jpeg, const JpegEntropyIndex& index, const Scan& scan, uint32_t checkpoint,
+                    uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1, SubImage* out) {
     const uint32_t k = index.mcus_per_checkpoint, cpr = index.checkpoints_per_row;
-    const uint32_t checkpoint = x0 / index.mcu_width / k;
-    const uint32_t column0 = checkpoint * k, column1 = ceil_div(x1, index.mcu_width);
+    const uint32_t column0 = checkpoint * k, wanted0 = x0 / index.mcu_width;
+    const uint32_t column1 = ceil_div(x1, index.mcu_width);
     const uint32_t row0 = y0 / index.mcu_height, row1 = ceil_div(y1, index.mcu_height);
     const uint32_t components = index.components;
 
@@ -684,15 +708,15 @@ Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, u
     // The file's headers and tables, with the frame's size changed.
     std::vector<uint8_t>& bytes = out->jpeg;
     bytes.assign(jpeg.data, jpeg.data + index.scan_data_offset);
-    const size_t sof = scan->setup.sof_offset;
+    const size_t sof = scan.setup.sof_offset;
     bytes[sof + 5] = static_cast<uint8_t>(out->height >> 8);
     bytes[sof + 6] = static_cast<uint8_t>(out->height);
     bytes[sof + 7] = static_cast<uint8_t>(out->width >> 8);
     bytes[sof + 8] = static_cast<uint8_t>(out->width);
 
-    // The rows are written one after the other, without restart markers: each row's first
-    // MCU carries in its DC differences the step from the predictors the decoder has
-    // after the previous row (all zero before the first) to those of the file.
+    // The rows are written one after the other, without restart markers: the first MCUs
+    // of each row carry in their DC differences the step from the predictors the decoder
+    // has after the previous row (all zero before the first) to those of the file.
     BitWriter writer(&bytes);
     BitReader reader(jpeg, 0), ahead(jpeg, 0);
     uint32_t decoder_predictors[4] = {};
@@ -720,7 +744,7 @@ Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, u
             } else {
                 ahead.seek(index.positions[at]);
                 for (uint32_t m = 0; m < column1 % k; ++m) {
-                    if (!skip_mcu(*scan, ahead, end_predictors)) return corrupt("a code that is not in the table");
+                    if (!skip_mcu(scan, ahead, end_predictors)) return corrupt("a code that is not in the table");
                 }
                 if (!ahead.position(index.scan_data_offset, &end)) return corrupt("the row's end lies past the data");
             }
@@ -728,14 +752,20 @@ Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, u
         uint64_t total;
         if (!data_bits_between(jpeg, start, end, &total)) return corrupt("checkpoints that do not fit the data");
 
-        int64_t delta[4] = {};
+        int64_t residual[4] = {};
+        bool stepped = true;
         for (uint32_t c = 0; c < components; ++c) {
-            delta[c] = int64_t{index.predictors[first * components + c]} - static_cast<int32_t>(decoder_predictors[c]);
+            residual[c] = int64_t{index.predictors[first * components + c]} - static_cast<int32_t>(decoder_predictors[c]);
+            stepped = stepped && residual[c] == 0;
         }
         reader.seek(start);
         uint64_t consumed = 0;
-        PARCROP_RETURN_IF_ERROR(copy_first_mcu(*scan, reader, writer, delta, &consumed));
-        if (consumed > total) return corrupt("a row's first MCU runs past its end");
+        for (uint32_t column = column0; column <= wanted0 && column < column1 && !stepped; ++column) {
+            PARCROP_RETURN_IF_ERROR(copy_mcu(scan, reader, writer, column < wanted0, residual, &consumed));
+            stepped = std::all_of(residual, residual + components, [](int64_t r) { return r == 0; });
+        }
+        if (!stepped) return unsupported("the DC table lacks the codes to restore the predictors");
+        if (consumed > total) return corrupt("a row's first MCUs run past its end");
         for (uint64_t left = total - consumed; left > 0;) {
             if (reader.bits() < 32) reader.refill();
             const int n = static_cast<int>(std::min<uint64_t>(left, 24));
@@ -748,6 +778,28 @@ Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, u
     bytes.push_back(0xFF);
     bytes.push_back(0xD9);
     return Status::ok();
+}
+
+}  // namespace
+
+Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, uint32_t x0, uint32_t x1,
+                                 uint32_t y0, uint32_t y1, SubImage* out) {
+    auto scan = std::make_unique<Scan>();
+    PARCROP_RETURN_IF_ERROR(read_scan(jpeg, scan.get()));
+    PARCROP_RETURN_IF_ERROR(check_index_fits(jpeg, *scan, index));
+    if (x0 >= x1 || y0 >= y1 || x1 > index.width || y1 > index.height) {
+        return Status(PARCROP_E_INVALID_BOX, "jpeg index: an empty box or one outside the image");
+    }
+    // A checkpoint further left gives K more MCUs whose samples nobody wants, to spread
+    // the predictors' step over when the table lacks the code for taking it at once.
+    const uint32_t nearest = x0 / index.mcu_width / index.mcus_per_checkpoint;
+    Status status;
+    for (uint32_t back = 0; back <= kMaxCheckpointsBack && back <= nearest; ++back) {
+        status = extract_from(jpeg, index, *scan, nearest - back, x0, x1, y0, y1, out);
+        if (status.code() != PARCROP_E_UNSUPPORTED) return status;
+    }
+    out->jpeg.clear();
+    return status;
 }
 
 Status decode_region_through_index(ByteSpan jpeg, const JpegEntropyIndex& index, const DecodeRequest& request,

@@ -2,7 +2,7 @@
 // entropy decoder's state (where the next bit is, and each component's DC predictor)
 // at the start of every MCU row and every K MCUs inside it. A crop then copies, for
 // each MCU row it needs, the bits from the checkpoint at or left of its first column
-// to the end of its last, with the first MCU's DC differences rewritten so the copied
+// to the end of its last, with the first MCUs' DC differences rewritten so the copied
 // row starts from the predictors the decoder would have had: a small JPEG of just the
 // crop, which libjpeg decodes as jpeg_restart.cpp's sub-images are decoded. Huffman
 // decoding of the rows above and beside the crop, the floor of a region decode, is
@@ -61,20 +61,24 @@ Status build_jpeg_entropy_index(ByteSpan jpeg, uint32_t mcus_per_checkpoint, Jpe
 // outside `bytes`, never allocates more than a small multiple of bytes.size.
 Status deserialize(ByteSpan bytes, JpegEntropyIndex* index);
 
-// A JPEG of the MCUs covering [x0, x1) x [y0, y1), widened on the left to the
-// checkpoint at or before x0's MCU column (SubImage.x0 says where it starts; the margin
-// that chroma upsampling needs is the caller's, as for extract_sub_image).
-// PARCROP_E_UNSUPPORTED when a DC difference the rewrite needs has no code in the
-// file's table (optimised tables hold only the categories the encoder used): the
-// caller then takes the region path. PARCROP_E_CORRUPT when the index does not belong
-// to this file or does not fit it; PARCROP_E_INVALID_ARGUMENT for an empty or outside box.
+// A JPEG of the MCUs covering [x0, x1) x [y0, y1), widened on the left to a checkpoint
+// at or before x0's MCU column (SubImage.x0 says where it starts). The blocks of the MCUs
+// covering the box decode to the file's samples; those left of x0's MCU column carry DC
+// values changed to restore the predictors, so their samples are not the file's, and the
+// margin that chroma upsampling needs is the caller's to include in the box, as for
+// extract_sub_image. PARCROP_E_UNSUPPORTED when the file's DC table lacks the codes to
+// restore the predictors even from two checkpoints further left (optimised tables hold
+// only the categories the encoder used): the caller then takes the region path.
+// PARCROP_E_CORRUPT when the index does not belong to this file or does not fit it;
+// PARCROP_E_INVALID_BOX for an empty box or one outside the image.
 Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, uint32_t x0, uint32_t x1,
                                  uint32_t y0, uint32_t y1, SubImage* out);
 
 // The request decoded through the index, as JpegDecoder's restart path decodes through
 // restart markers: one MCU of margin on every side, the sub-image decoded by libjpeg,
-// its rows moved to where they lie in the whole image. Any status but OK means no row
-// was delivered and the region path is to be used.
+// its rows moved to where they lie in the whole image. A status from the extraction
+// (the index does not fit, the tables lack a code) comes before any row is delivered:
+// the region path is then to be used; one from decoding is the file's data's.
 Status decode_region_through_index(ByteSpan jpeg, const JpegEntropyIndex& index, const DecodeRequest& request,
                                    RowSink& sink, const Limits& limits);
 
