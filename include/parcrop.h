@@ -128,9 +128,19 @@ typedef struct parcrop_options {
      * max_item_decoded_pixels pixels [268435456 = 2^28], else the item fails with
      * PARCROP_E_TOO_MANY_PIXELS before any tile is read; and a level's sides may be at
      * most max_tiled_image_side pixels [1048576 = 2^20], else PARCROP_E_IMAGE_TOO_LARGE.
-     * Added in 0.3: a struct of 0.2's size (without these two) takes their defaults. */
+     * Added in 0.3: a struct of 0.2's size (without these) takes their defaults. */
     uint64_t max_item_decoded_pixels;
     uint32_t max_tiled_image_side;
+    /* Memory for entropy indexes of baseline JPEGs without restart markers, in bytes
+     * [67108864 = 64 MiB; 0 turns indexing off]. The first crop of such a file on a
+     * context pays one Huffman pass over it (about half a full decode) to index where
+     * every few MCUs start; later crops of it (the other crops of the batch, the next
+     * epoch) enter its entropy-coded data at the crop instead of decoding every row
+     * above it. An index is about 1% of its file; the least recently used are dropped
+     * beyond the budget. Indexes are keyed by path, size and modification time (memory
+     * sources: address, size and a hash of their ends) and checked against the bytes
+     * at every use, so a changed file is never read with a stale one. Added in 0.3. */
+    uint64_t index_cache_bytes;
 } parcrop_options;
 
 PARCROP_API void parcrop_options_init(parcrop_options* options);

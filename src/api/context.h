@@ -2,16 +2,21 @@
 // one validated path from a public batch call into the batch engine.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "batch/batch.h"
+#include "batch/jpeg_index_cache.h"
 #include "common/limits.h"
 #include "parcrop.h"
 
 struct parcrop_context {
     parcrop::Limits limits;
     int num_threads = 1;
+    // Entropy indexes of the JPEGs this context has cropped; null when indexing is off.
+    std::unique_ptr<parcrop::JpegIndexCache> jpeg_indexes;
     // What initialize(use_vips) chose for parallel_crop_and_resize.
     parcrop_filter rust_filter = PARCROP_FILTER_NEAREST;
 
@@ -22,6 +27,9 @@ struct parcrop_context {
 };
 
 namespace parcrop {
+
+// parcrop_options.index_cache_bytes by default.
+constexpr uint64_t kDefaultIndexCacheBytes = uint64_t{64} << 20;
 
 // Copies each item's status to item_status, keeps the results (and their messages) on
 // the context for parcrop_last_item_*, and returns PARCROP_OK or PARCROP_ITEMS_FAILED.

@@ -131,6 +131,7 @@ parcrop_status run_public_batch(parcrop_context* context, const parcrop_source* 
     job.exact = params->mode == PARCROP_DECODE_EXACT ||
                 (params->mode == PARCROP_DECODE_DEFAULT && job.filter == Filter::nearest);
     job.out = out;
+    job.jpeg_indexes = context->jpeg_indexes.get();
 
     std::vector<ItemResult> results;
     try {
@@ -214,6 +215,7 @@ void parcrop_options_init(parcrop_options* options) {
     options->max_decode_memory = defaults.max_decode_memory;
     options->max_item_decoded_pixels = defaults.max_item_decoded_pixels;
     options->max_tiled_image_side = defaults.max_tiled_image_side;
+    options->index_cache_bytes = parcrop::kDefaultIndexCacheBytes;
 }
 
 parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_context** out_context) {
@@ -231,6 +233,7 @@ parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_co
         size != offsetof(parcrop_options, max_decode_memory)) {
         return PARCROP_E_STRUCT_SIZE;
     }
+    const uint64_t index_cache_bytes = has_tiled_limits ? options->index_cache_bytes : parcrop::kDefaultIndexCacheBytes;
     const uint64_t max_decode_memory = has_decode_memory ? options->max_decode_memory : defaults.max_decode_memory;
     const uint64_t max_item_decoded_pixels =
         has_tiled_limits ? options->max_item_decoded_pixels : defaults.max_item_decoded_pixels;
@@ -249,6 +252,13 @@ parcrop_status parcrop_context_create(const parcrop_options* options, parcrop_co
     context->limits.max_decode_memory = max_decode_memory;
     context->limits.max_item_decoded_pixels = max_item_decoded_pixels;
     context->limits.max_tiled_image_side = max_tiled_image_side;
+    if (index_cache_bytes > 0) {
+        context->jpeg_indexes.reset(new (std::nothrow) parcrop::JpegIndexCache(index_cache_bytes));
+        if (!context->jpeg_indexes) {
+            delete context;
+            return PARCROP_E_OUT_OF_MEMORY;
+        }
+    }
     context->num_threads = options->num_threads == 0 ? omp_get_num_procs()
                                                      : static_cast<int>(std::min<uint32_t>(options->num_threads, 1024));
     *out_context = context;

@@ -11,9 +11,11 @@
 
 #include "batch/file_reader.h"
 #include "batch/item_writer.h"
+#include "batch/jpeg_index_cache.h"
 #include "batch/orientation.h"
 #include "batch/parallel_for.h"
 #include "decode/decoder.h"
+#include "decode/jpeg/jpeg_decoder.h"
 #include "decode/tiff/tiff_decoder.h"
 
 namespace parcrop {
@@ -72,14 +74,18 @@ public:
                  std::vector<TiffItem>* tiff_items) {
         ByteSpan bytes;
         std::unique_ptr<TiffInput> tiff;
-        Status status = load(job_.sources[items.front()], file_buffer, &bytes, &tiff);
+        int64_t mtime_ns = 0;
+        const parcrop_source& source = job_.sources[items.front()];
+        Status status = load(source, file_buffer, &bytes, &tiff, &mtime_ns);
         if (status.is_ok() && tiff) {
             plan_tiff(items, std::move(tiff), tiff_items);
             return;
         }
+        const std::shared_ptr<const JpegEntropyIndex> index =
+            status.is_ok() ? jpeg_index(source, bytes, mtime_ns) : nullptr;
         std::unique_ptr<Decoder> decoder;
         ImageHeader header;
-        if (status.is_ok()) status = open_decoder(bytes, &decoder, &header);
+        if (status.is_ok()) status = open_decoder(bytes, index, &decoder, &header);
         if (!status.is_ok()) {
             for (const size_t i : items) fail(i, status);
             return;
@@ -117,7 +123,7 @@ public:
         bool first_decode = true;
         for (auto& [denom, planned] : by_scale) {
             Status decoded;
-            if (!first_decode) decoded = open_decoder(bytes, &decoder, &header);
+            if (!first_decode) decoded = open_decoder(bytes, index, &decoder, &header);
             first_decode = false;
             if (decoded.is_ok()) decoded = decode_items(*decoder, denom, planned);
             if (decoded.is_ok()) continue;
@@ -128,7 +134,7 @@ public:
             // A shared decode fails for the union of its items' regions: damage below one
             // crop, or a band over the memory limit, must not fail the crops that would
             // succeed alone. Failures are rare, so each item is simply decoded on its own.
-            for (const PlannedItem& item : planned) decode_alone(bytes, denom, item);
+            for (const PlannedItem& item : planned) decode_alone(bytes, index, denom, item);
         }
     }
 
@@ -193,7 +199,7 @@ private:
 
     // The bytes of an item's source, or for a TIFF, the input to read it by parts from.
     Status load(const parcrop_source& source, std::vector<uint8_t>* file_buffer, ByteSpan* bytes,
-                std::unique_ptr<TiffInput>* tiff) const {
+                std::unique_ptr<TiffInput>* tiff, int64_t* mtime_ns) const {
         if (source.data != nullptr) {
             if (source.size == 0) return Status(PARCROP_E_EMPTY_INPUT, "input is empty");
             if (tiff_recognizes(ByteSpan{source.data, source.size})) {
@@ -210,7 +216,7 @@ private:
         }
         if (source.path == nullptr) return Status(PARCROP_E_INVALID_SOURCE, "source has neither path nor data");
         std::unique_ptr<RandomAccessFile> file;
-        PARCROP_RETURN_IF_ERROR(open_item_file(source.path, limits_.max_file_size, file_buffer, bytes, &file));
+        PARCROP_RETURN_IF_ERROR(open_item_file(source.path, limits_.max_file_size, file_buffer, bytes, &file, mtime_ns));
         if (file) *tiff = std::move(file);
         return Status::ok();
     }
@@ -233,15 +239,40 @@ private:
     }
 
     // Every decode needs a decoder of its own: decode() may be called once.
-    Status open_decoder(ByteSpan bytes, std::unique_ptr<Decoder>* decoder, ImageHeader* header) const {
-        PARCROP_RETURN_IF_ERROR(make_decoder(bytes, limits_, decoder));
+    // `index`, if any, is a JPEG's entropy index (null or empty otherwise).
+    Status open_decoder(ByteSpan bytes, const std::shared_ptr<const JpegEntropyIndex>& index,
+                        std::unique_ptr<Decoder>* decoder, ImageHeader* header) const {
+        if (index && !index->positions.empty()) {
+            *decoder = make_indexed_jpeg_decoder(bytes, index, limits_);
+        } else {
+            PARCROP_RETURN_IF_ERROR(make_decoder(bytes, limits_, decoder));
+        }
         return (*decoder)->read_header(header);
     }
 
-    void decode_alone(ByteSpan bytes, uint32_t denom, const PlannedItem& item) {
+    // The context's index of a JPEG, built on first use: the first crops of a file pay
+    // one Huffman pass over it (about half a full decode), later ones enter its
+    // entropy-coded data where they need it. A file that cannot be indexed (progressive,
+    // restart markers, arithmetic coding, damage) is remembered by an empty index.
+    std::shared_ptr<const JpegEntropyIndex> jpeg_index(const parcrop_source& source, ByteSpan bytes,
+                                                       int64_t mtime_ns) const {
+        JpegIndexCache* cache = job_.jpeg_indexes;
+        if (cache == nullptr || sniff_format(bytes) != FileFormat::jpeg) return nullptr;
+        const std::string key = source.data != nullptr ? memory_index_key(bytes.data, bytes.size)
+                                                       : file_index_key(source.path, bytes.size, mtime_ns);
+        std::shared_ptr<const JpegEntropyIndex> found = cache->find(key);
+        if (found) return found;
+        auto built = std::make_shared<JpegEntropyIndex>();
+        if (!build_jpeg_entropy_index(bytes, 0, built.get()).is_ok()) built = std::make_shared<JpegEntropyIndex>();
+        cache->insert(key, built);
+        return built;
+    }
+
+    void decode_alone(ByteSpan bytes, const std::shared_ptr<const JpegEntropyIndex>& index, uint32_t denom,
+                      const PlannedItem& item) {
         std::unique_ptr<Decoder> decoder;
         ImageHeader header;
-        Status status = open_decoder(bytes, &decoder, &header);
+        Status status = open_decoder(bytes, index, &decoder, &header);
         if (status.is_ok()) status = decode_items(*decoder, denom, {item});
         if (!status.is_ok()) fail(item.index, status);
     }

@@ -13,6 +13,8 @@
 
 namespace parcrop {
 
+class JpegIndexCache;
+
 struct ItemResult {
     parcrop_status status = PARCROP_OK;
     std::string message;
@@ -39,6 +41,7 @@ struct BatchJob {
     OutOfBounds out_of_bounds = OutOfBounds::error;
     uint8_t fill[4] = {0, 0, 0, 0};       // the padding's value per output channel
     bool exif_apply = false;              // boxes and flips are on the displayed image
+    JpegIndexCache* jpeg_indexes = nullptr;  // the context's, or null: no entropy indexes
 };
 
 // Fills results (count entries). Never throws.

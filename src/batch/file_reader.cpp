@@ -47,7 +47,8 @@ private:
 };
 
 // Opens a regular, non-empty file within the size limit; *fd is set only on success.
-Status open_checked(const char* path, uint64_t max_file_size, int* fd, uint64_t* file_size) {
+Status open_checked(const char* path, uint64_t max_file_size, int* fd, uint64_t* file_size,
+                    int64_t* mtime_ns = nullptr) {
     // O_NONBLOCK keeps a FIFO named by mistake from blocking the open; it is
     // rejected as not a regular file just below.
     FileDescriptor file(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
@@ -65,6 +66,7 @@ Status open_checked(const char* path, uint64_t max_file_size, int* fd, uint64_t*
     }
     *fd = file.release();
     *file_size = size;
+    if (mtime_ns != nullptr) *mtime_ns = int64_t{info.st_mtim.tv_sec} * 1000000000 + info.st_mtim.tv_nsec;
     return Status::ok();
 }
 
@@ -106,7 +108,7 @@ Status RandomAccessFile::open(const char* path, uint64_t max_file_size) {
         ::close(fd_);
         fd_ = -1;
     }
-    return open_checked(path, max_file_size, &fd_, &size_);
+    return open_checked(path, max_file_size, &fd_, &size_, &mtime_ns_);
 }
 
 Status RandomAccessFile::read_exact(uint64_t offset, size_t count, uint8_t* out) const {
@@ -122,9 +124,10 @@ Status RandomAccessFile::read_exact(uint64_t offset, size_t count, uint8_t* out)
 }
 
 Status open_item_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>* buffer, ByteSpan* bytes,
-                      std::unique_ptr<RandomAccessFile>* tiff) {
+                      std::unique_ptr<RandomAccessFile>* tiff, int64_t* mtime_ns) {
     auto file = std::make_unique<RandomAccessFile>();
     PARCROP_RETURN_IF_ERROR(file->open(path, UINT64_MAX));
+    *mtime_ns = file->mtime_ns();
     uint8_t head[4];
     size_t got = 0;
     PARCROP_RETURN_IF_ERROR(file->read_at(0, sizeof head, head, &got));

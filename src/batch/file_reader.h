@@ -28,8 +28,9 @@ public:
     RandomAccessFile& operator=(const RandomAccessFile&) = delete;
 
     Status open(const char* path, uint64_t max_file_size);
-    // Its size when opened.
+    // Its size and modification time (ns since the epoch) when opened.
     uint64_t size() const override { return size_; }
+    int64_t mtime_ns() const { return mtime_ns_; }
     // Up to `count` bytes at `offset`; *got < count only at the end of the file.
     Status read_at(uint64_t offset, size_t count, uint8_t* out, size_t* got) const;
     Status read_exact(uint64_t offset, size_t count, uint8_t* out) const override;
@@ -39,13 +40,14 @@ public:
 private:
     int fd_ = -1;
     uint64_t size_ = 0;
+    int64_t mtime_ns_ = 0;
     mutable std::atomic<uint64_t> bytes_read_{0};
 };
 
 // An item's file: a TIFF is left open in *tiff for reads by parts, whatever its size
 // (tiled formats have limits of their own); any other file is read whole into
-// `buffer`, as read_file does, within max_file_size.
+// `buffer`, as read_file does, within max_file_size. *mtime_ns gets its modification time.
 Status open_item_file(const char* path, uint64_t max_file_size, std::vector<uint8_t>* buffer, ByteSpan* bytes,
-                      std::unique_ptr<RandomAccessFile>* tiff);
+                      std::unique_ptr<RandomAccessFile>* tiff, int64_t* mtime_ns);
 
 }  // namespace parcrop

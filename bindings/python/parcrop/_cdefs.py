@@ -73,6 +73,7 @@ typedef struct parcrop_options {
     uint64_t max_decode_memory;
     uint64_t max_item_decoded_pixels;
     uint32_t max_tiled_image_side;
+    uint64_t index_cache_bytes;
 } parcrop_options;
 
 void parcrop_options_init(parcrop_options* options);

@@ -162,8 +162,9 @@ void cmyk_to_rgb(const uint8_t* cmyk, uint8_t* rgb, uint32_t width, bool inverte
 
 class JpegDecoder final : public Decoder {
 public:
-    JpegDecoder(ByteSpan data, const Limits& limits, const EmbeddedJpeg& embedding = EmbeddedJpeg{})
-        : data_(data), limits_(limits), embedding_(embedding) {
+    JpegDecoder(ByteSpan data, const Limits& limits, const EmbeddedJpeg& embedding = EmbeddedJpeg{},
+                std::shared_ptr<const JpegEntropyIndex> index = nullptr)
+        : data_(data), limits_(limits), embedding_(embedding), index_(std::move(index)) {
         cinfo_.err = jpeg_std_error(&errors_.pub);
         errors_.pub.error_exit = on_error_exit;
         errors_.pub.emit_message = on_emit_message;
@@ -198,6 +199,13 @@ public:
         RowCounter counter(&sink);
         if (decode_by_restart_intervals(request, counter)) return Status::ok();
         if (counter.delivered() == request.rows->size()) return Status::ok();
+        // Through the index, when it fits these bytes and the tables hold what it needs;
+        // otherwise (no row delivered) the region path. Rows it delivered before failing
+        // are right, as for restart intervals.
+        if (index_ && counter.delivered() == 0 && !covers_most_of_image(request)) {
+            const Status indexed = decode_region_through_index(data_, *index_, request, counter, limits_);
+            if (indexed.is_ok() || counter.delivered() == request.rows->size()) return Status::ok();
+        }
         DecodeRequest rest = request;
         const std::vector<uint32_t> remaining(request.rows->begin() + static_cast<long>(counter.delivered()),
                                               request.rows->end());
@@ -247,9 +255,7 @@ private:
         // A sub-image is cut from this stream alone, which an embedded one's tables are not part of.
         if (embedding_.tables.size != 0 || embedding_.color != EmbeddedJpeg::Color::guess) return false;
         // A request for (nearly) the whole image saves nothing: skip the marker scan.
-        const uint64_t d64 = request.scale_denom;
-        const uint64_t area = (request.x1 - request.x0) * d64 * (request.rows->back() + 1 - request.rows->front()) * d64;
-        if (area * 10 >= uint64_t{cinfo_.image_width} * cinfo_.image_height * 9) return false;
+        if (covers_most_of_image(request)) return false;
         RestartIndex index;
         if (!index_restart_markers(data_, &index) || index.width != cinfo_.image_width ||
             index.height != cinfo_.image_height) {
@@ -280,6 +286,14 @@ private:
         ShiftedSink shifted_sink(&sink, sub.y0 / d);
         // The sub-image has no restart markers worth indexing again: decode it directly.
         return inner.run_guarded(&JpegDecoder::decode_unguarded, &shifted, &shifted_sink);
+    }
+
+    // Random access (restart intervals, the entropy index) saves nothing on a region
+    // of 90% of the image or more.
+    bool covers_most_of_image(const DecodeRequest& request) const {
+        const uint64_t d64 = request.scale_denom;
+        const uint64_t area = (request.x1 - request.x0) * d64 * (request.rows->back() + 1 - request.rows->front()) * d64;
+        return area * 10 >= uint64_t{cinfo_.image_width} * cinfo_.image_height * 9;
     }
 
     // The only place that calls setjmp. Nothing here owns a destructor, so a
@@ -402,6 +416,7 @@ private:
     ByteSpan data_;
     Limits limits_;
     EmbeddedJpeg embedding_;
+    std::shared_ptr<const JpegEntropyIndex> index_;
     jpeg_decompress_struct cinfo_{};
     ErrorManager errors_{};
     ScanMonitor progress_{};
@@ -413,6 +428,11 @@ private:
 
 std::unique_ptr<Decoder> make_jpeg_decoder(ByteSpan data, const Limits& limits) {
     return std::make_unique<JpegDecoder>(data, limits);
+}
+
+std::unique_ptr<Decoder> make_indexed_jpeg_decoder(ByteSpan data, std::shared_ptr<const JpegEntropyIndex> index,
+                                                   const Limits& limits) {
+    return std::make_unique<JpegDecoder>(data, limits, EmbeddedJpeg{}, std::move(index));
 }
 
 std::unique_ptr<Decoder> make_embedded_jpeg_decoder(ByteSpan data, const EmbeddedJpeg& embedding,
