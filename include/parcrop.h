@@ -132,12 +132,13 @@ typedef struct parcrop_options {
     uint64_t max_item_decoded_pixels;
     uint32_t max_tiled_image_side;
     /* Memory for entropy indexes of baseline JPEGs without restart markers, in bytes
-     * [67108864 = 64 MiB; 0 turns indexing off]. The first crop of such a file on a
-     * context pays one Huffman pass over it (about half a full decode) to index where
-     * every few MCUs start; later crops of it (the other crops of the batch, the next
-     * epoch) enter its entropy-coded data at the crop instead of decoding every row
-     * above it. An index is about 1% of its file; the least recently used are dropped
-     * beyond the budget. Indexes are keyed by path, size and modification time (memory
+     * [67108864 = 64 MiB; 0 turns indexing off]. The second time a context crops such a
+     * file (or the first, when one batch crops it more than once), it pays one Huffman
+     * pass over the file (about half a full decode) to index where every few MCUs start;
+     * its later crops (the next epoch, the other glimpses) enter its entropy-coded data
+     * at the crop instead of decoding every row above it, with the same pixels. A
+     * dataset read once pays nothing. An index is about 1% of its file; the least
+     * recently used are dropped beyond the budget. Indexes are keyed by path, size and modification time (memory
      * sources: address, size and a hash of their ends) and checked against the bytes
      * at every use, so a changed file is never read with a stale one. Added in 0.3. */
     uint64_t index_cache_bytes;

@@ -4,26 +4,28 @@
 
 namespace parcrop {
 
-uint64_t jpeg_index_bytes(const JpegEntropyIndex& index) {
-    return sizeof index + index.positions.capacity() * sizeof(uint64_t) +
-           index.predictors.capacity() * sizeof(int32_t);
+uint64_t jpeg_index_bytes(const JpegEntropyIndex* index) {
+    if (index == nullptr) return 0;
+    return sizeof *index + index->positions.capacity() * sizeof(uint64_t) +
+           index->predictors.capacity() * sizeof(int32_t);
 }
 
-std::shared_ptr<const JpegEntropyIndex> JpegIndexCache::find(const std::string& key) {
+JpegIndexCache::Lookup JpegIndexCache::find(const std::string& key) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = where_.find(key);
-    if (it == where_.end()) return nullptr;
+    if (it == where_.end()) return Lookup{};
     order_.splice(order_.begin(), order_, it->second);
-    return it->second->second;
+    return Lookup{true, it->second->second};
 }
 
 void JpegIndexCache::insert(const std::string& key, std::shared_ptr<const JpegEntropyIndex> index) {
-    const uint64_t size = jpeg_index_bytes(*index) + key.size();
+    // The key and the list and map nodes that hold it.
+    const uint64_t size = jpeg_index_bytes(index.get()) + key.size() + 64;
     if (size > budget_) return;
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = where_.find(key);
     if (it != where_.end()) {
-        bytes_ -= jpeg_index_bytes(*it->second->second) + key.size();
+        bytes_ -= jpeg_index_bytes(it->second->second.get()) + key.size() + 64;
         order_.erase(it->second);
         where_.erase(it);
     }
@@ -32,7 +34,7 @@ void JpegIndexCache::insert(const std::string& key, std::shared_ptr<const JpegEn
     bytes_ += size;
     while (bytes_ > budget_ && !order_.empty()) {
         const Entry& last = order_.back();
-        bytes_ -= jpeg_index_bytes(*last.second) + last.first.size();
+        bytes_ -= jpeg_index_bytes(last.second.get()) + last.first.size() + 64;
         where_.erase(last.first);
         order_.pop_back();
     }

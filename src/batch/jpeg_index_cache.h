@@ -23,10 +23,15 @@ class JpegIndexCache {
 public:
     explicit JpegIndexCache(uint64_t budget_bytes) : budget_(budget_bytes) {}
     uint64_t budget() const { return budget_; }
-    // The index under `key`, made most recently used; null when absent. Thread-safe.
-    std::shared_ptr<const JpegEntropyIndex> find(const std::string& key);
-    // Keeps `index` under `key`, dropping the least recently used until the budget holds;
-    // an index larger than the whole budget is not kept. Thread-safe.
+    struct Lookup {
+        bool seen = false;                              // the key was inserted before
+        std::shared_ptr<const JpegEntropyIndex> index;  // null when only seen
+    };
+    // What is under `key`, made most recently used. Thread-safe.
+    Lookup find(const std::string& key);
+    // Keeps `index` under `key` (null: remember that the key was seen), dropping the
+    // least recently used until the budget holds; an entry larger than the whole budget
+    // is not kept. Thread-safe.
     void insert(const std::string& key, std::shared_ptr<const JpegEntropyIndex> index);
     uint64_t bytes() const;
 
@@ -39,8 +44,8 @@ private:
     uint64_t bytes_ = 0;
 };
 
-// What an index costs in memory.
-uint64_t jpeg_index_bytes(const JpegEntropyIndex& index);
+// What an index costs in memory (an entry that only remembers a key: 0).
+uint64_t jpeg_index_bytes(const JpegEntropyIndex* index);
 
 // The key of bytes in memory: address, size, and a hash of up to 4 KiB at each end.
 std::string memory_index_key(const uint8_t* data, size_t size);

@@ -53,7 +53,7 @@ def test_a_changed_file_is_not_read_with_its_old_index(rng, tmp_path):
     path.write_bytes(before)
     box = np.array([[100, 120, 228, 248]], np.float32)
     with parcrop.Cropper() as cropper, parcrop.Cropper(index_cache_bytes=0) as plain:
-        cropper.crop_boxes([str(path)], box, 32)  # builds the index of the first file
+        cropper.crop_boxes([str(path)] * 2, np.repeat(box, 2, 0), 32)  # two crops: the index is built
         # Other pixels, same size and header: only the modification time and the
         # entropy-coded data tell them apart.
         after = encode(smooth(np.random.default_rng(7), 300, 400), "JPEG", quality=90)
@@ -89,3 +89,16 @@ def test_a_budget_too_small_for_any_index_keeps_none(rng):
 def test_index_cache_bytes_is_checked():
     with pytest.raises(ValueError):
         parcrop.Cropper(index_cache_bytes=-1)
+
+
+def test_the_reads_that_remember_build_and_use_an_index_give_the_same_pixels(rng, tmp_path):
+    # One crop per batch: the first read only remembers the file, the second builds its
+    # index, the third reads through it.
+    path = str(tmp_path / "once.jpg")
+    with open(path, "wb") as f:
+        f.write(encode(smooth(rng, 320, 480), "JPEG", quality=90))
+    box = np.array([[200, 150, 330, 280]], np.float32)
+    with parcrop.Cropper() as cropper, parcrop.Cropper(index_cache_bytes=0) as plain:
+        want = plain.crop_boxes([path], box, 48)
+        for _ in range(3):  # seen, built, used
+            assert np.array_equal(cropper.crop_boxes([path], box, 48), want)

@@ -341,10 +341,11 @@ class Cropper:
         max_tiled_image_side: the widest and tallest level of a tiled image accepted
             (None: 2**20 pixels), else ``Status.IMAGE_TOO_LARGE``.
         index_cache_bytes: memory for entropy indexes of baseline JPEGs without restart
-            markers (None: 64 MiB; 0 turns indexing off). The first crop of such a file
-            on this Cropper pays one Huffman pass over it (about half a full decode);
-            later crops of it, in the same batch or the next epoch, start decoding at
-            the crop instead of at the top of the file. Same pixels either way.
+            markers (None: 64 MiB; 0 turns indexing off). The second time this Cropper
+            crops such a file (the first, when one batch crops it more than once), it
+            pays one Huffman pass over it (about half a full decode); its later crops
+            start decoding at the crop instead of at the top of the file. Same pixels
+            either way; a dataset read once pays nothing.
 
     An image over a limit fails with a 3xx status instead of being decoded.
 
