@@ -30,6 +30,10 @@ Methods (each measured in its own subprocess, so peak RSS is per method):
     parcrop_c_exact the same with PARCROP_DECODE_EXACT
     parcrop_py      the parcrop Python package, crop_boxes(..., filter="bilinear")
     parcrop_py_exact  the same with mode="exact"
+    parcrop_py_noindex  parcrop_py without entropy indexes (index_cache_bytes=0): the region
+                    path every time, as a dataset read once is cropped; the other parcrop
+                    methods index a plain JPEG on its second crop, so their timed batches
+                    (after the warm-up) read through indexes
 
 Per method and workload: median and min seconds per batch, crops/s, peak RSS of the
 method's process (VmHWM, i.e. its own ru_maxrss; process-pool children separately), ratio of
@@ -86,6 +90,7 @@ typedef int parcrop_decode_mode;
 typedef struct parcrop_options {
     size_t struct_size; uint32_t num_threads; uint32_t max_width; uint32_t max_height;
     uint64_t max_pixels; uint64_t max_file_size; uint64_t max_decode_memory;
+    uint64_t max_item_decoded_pixels; uint32_t max_tiled_image_side; uint64_t index_cache_bytes;
 } parcrop_options;
 typedef struct parcrop_context parcrop_context;
 typedef struct parcrop_source { const char* path; const uint8_t* data; size_t size; } parcrop_source;
@@ -111,7 +116,7 @@ PARCROP_DECODE_EXACT = 1
 
 METHODS = ["pil_threads", "pil_procs", "pil_draft", "vips_shrink", "vips_plain",
            "cv2_reduced", "cv2_full", "dali_cpu", "tf_crop_jpeg", "rust", "parcrop_cffi",
-           "parcrop_c", "parcrop_c_exact", "parcrop_py", "parcrop_py_exact"]
+           "parcrop_c", "parcrop_c_exact", "parcrop_py", "parcrop_py_exact", "parcrop_py_noindex"]
 PARCROP_METHODS = {m for m in METHODS if m.startswith("parcrop")}
 
 
@@ -463,7 +468,7 @@ def make_parcrop_c(ctx, exact):
     return run, lambda: lib.parcrop_context_destroy(context)
 
 
-def make_parcrop_py(ctx, exact):
+def make_parcrop_py(ctx, exact, indexes=True):
     args = ctx["args"]
     if args.parcrop_lib and os.path.exists(args.parcrop_lib):
         os.environ.setdefault("PARCROP_LIBRARY", os.path.abspath(args.parcrop_lib))
@@ -488,7 +493,8 @@ def make_parcrop_py(ctx, exact):
     fn = parcrop.crop_boxes
     if hasattr(parcrop, "Cropper"):  # a reusable context, as a training loop would
         try:
-            cropper = parcrop.Cropper(num_threads=args.num_threads)
+            cropper = parcrop.Cropper(num_threads=args.num_threads,
+                                      **({} if indexes else {"index_cache_bytes": 0}))
             fn = cropper.crop_boxes
         except Exception:
             cropper = None
@@ -551,6 +557,8 @@ def make_method(name, ctx):
         return make_parcrop_py(ctx, False)
     if name == "parcrop_py_exact":
         return make_parcrop_py(ctx, True)
+    if name == "parcrop_py_noindex":
+        return make_parcrop_py(ctx, False, indexes=False)
     raise Missing(f"unknown method {name}")
 
 
