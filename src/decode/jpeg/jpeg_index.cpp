@@ -85,6 +85,55 @@ void build_huffman(const JpegHuffmanTable& table, Huffman* h) {
     h->maxcode[17] = 0x7fffffff;
 }
 
+// Several AC symbols per lookup, for the index pass, whose speed is its point: an entry
+// of the 12-bit table says how many bits all the whole symbols (code and value bits) in
+// those bits take, how far they move the zig-zag index, and whether they end the block.
+// A single symbol longer than the window is an entry too (its bits are consumed
+// unseen); 0 means a code longer than 12 bits. Several symbols are only taken while the
+// block surely goes on after all but the last (k + advance < 64); else one at a time.
+constexpr int kMultiBits = 12;
+constexpr uint16_t kMultiEob = 1u << 12, kMultiSeveral = 1u << 13;
+
+struct MultiTable {
+    uint16_t entry[1 << kMultiBits];
+};
+
+void fill_multi(const JpegHuffmanTable& table, MultiTable* multi, uint32_t base, int used,
+                uint32_t advance, int symbols) {
+    const uint32_t span = 1u << (kMultiBits - used);
+    const uint16_t here = symbols == 0 ? 0
+                          : static_cast<uint16_t>(used | advance << 5 | (symbols > 1 ? kMultiSeveral : 0));
+    for (uint32_t i = 0; i < span; ++i) multi->entry[base + i] = here;
+    if (used == kMultiBits) return;
+    uint32_t code = 0, k = 0;
+    for (int l = 1; l <= kMultiBits - used; ++l) {
+        for (uint32_t n = 0; n < table.counts[l]; ++n, ++k, ++code) {
+            const uint32_t symbol = table.symbols[k], size = symbol & 15u, run = symbol >> 4;
+            const uint32_t first = base + (code << (kMultiBits - used - l)), count = 1u << (kMultiBits - used - l);
+            const bool eob = size == 0 && run != 15;
+            const uint32_t step = size != 0 ? run + 1 : run == 15 ? 16 : 0;
+            const int bits = l + static_cast<int>(size);
+            if (symbols > 0 && (bits > kMultiBits - used || advance + step > 63)) continue;  // stop before it
+            if (eob) {
+                const uint16_t e = static_cast<uint16_t>((used + l) | advance << 5 | kMultiEob |
+                                                         (symbols > 0 ? kMultiSeveral : 0));
+                for (uint32_t i = 0; i < count; ++i) multi->entry[first + i] = e;
+            } else if (bits > kMultiBits - used) {  // alone, longer than the window
+                const uint16_t e = static_cast<uint16_t>(bits | step << 5);
+                for (uint32_t i = 0; i < count; ++i) multi->entry[first + i] = e;
+            } else {
+                // The value bits are not looked at: every value continues the same way.
+                const uint32_t values = 1u << size;
+                for (uint32_t v = 0; v < values; ++v) {
+                    fill_multi(table, multi, first + (v << (kMultiBits - used - bits)), used + bits,
+                               advance + step, symbols + 1);
+                }
+            }
+        }
+        code <<= 1;
+    }
+}
+
 // Reads entropy-coded bits: 0xFF 0x00 is a data byte 0xFF; any other marker ends the
 // data, after which zeros are supplied (as libjpeg does) and counted, so that reading
 // past the end is detected instead of decoded.
@@ -213,9 +262,12 @@ private:
     int bits_ = 0;
 };
 
+struct MultiTable;
+
 struct Block {
     const Huffman* dc;
     const Huffman* ac;
+    const MultiTable* multi;
     uint32_t component;  // scan order
     bool first;          // the component's first block in the MCU
 };
@@ -224,13 +276,14 @@ struct Scan {
     JpegHeader header;
     JpegScanSetup setup;
     Huffman dc[4], ac[4];
+    MultiTable multi[4];  // of the AC tables, for the index pass only (they take a while to fill)
     Block blocks[10];
     uint32_t block_count = 0;
     uint32_t mcu_width = 0, mcu_height = 0;
 };
 
 // Everything the index pass and the extraction check before they trust the scan.
-Status read_scan(ByteSpan jpeg, Scan* scan) {
+Status read_scan(ByteSpan jpeg, Scan* scan, bool multi = false) {
     PARCROP_RETURN_IF_ERROR(read_jpeg_scan_setup(jpeg, &scan->header, &scan->setup));
     const JpegHeader& header = scan->header;
     const JpegScanSetup& setup = scan->setup;
@@ -264,13 +317,17 @@ Status read_scan(ByteSpan jpeg, Scan* scan) {
             if (dc.symbols[k] > 15) return corrupt("a DC table with a category over 15");
         }
         if (!built_dc[s.dc_table]) build_huffman(dc, &scan->dc[s.dc_table]);
-        if (!built_ac[s.ac_table]) build_huffman(setup.ac[s.ac_table], &scan->ac[s.ac_table]);
+        if (!built_ac[s.ac_table]) {
+            build_huffman(setup.ac[s.ac_table], &scan->ac[s.ac_table]);
+            if (multi) fill_multi(setup.ac[s.ac_table], &scan->multi[s.ac_table], 0, 0, 0, 0);
+        }
         built_dc[s.dc_table] = built_ac[s.ac_table] = true;
         const JpegFrameComponent& component = setup.components[s.frame_index];
         const uint32_t blocks = interleaved ? uint32_t{component.h} * component.v : 1;
         if (scan->block_count + blocks > 10) return unsupported("more than 10 blocks in an MCU");
         for (uint32_t b = 0; b < blocks; ++b) {
-            scan->blocks[scan->block_count++] = {&scan->dc[s.dc_table], &scan->ac[s.ac_table], i, b == 0};
+            scan->blocks[scan->block_count++] = {&scan->dc[s.dc_table], &scan->ac[s.ac_table],
+                                                 &scan->multi[s.ac_table], i, b == 0};
         }
     }
     return Status::ok();
@@ -308,6 +365,7 @@ inline int32_t extend(uint32_t value, int size) {
 }
 
 // One MCU: DC differences into the predictors, AC coefficients skipped.
+template <bool kMulti>
 inline bool skip_mcu(const Scan& scan, BitReader& reader, uint32_t* predictors) {
     for (uint32_t b = 0; b < scan.block_count; ++b) {
         const Block& block = scan.blocks[b];
@@ -322,6 +380,16 @@ inline bool skip_mcu(const Scan& scan, BitReader& reader, uint32_t* predictors) 
         const Huffman& ac = *block.ac;
         for (uint32_t k = 1; k < 64;) {
             if (reader.bits() < 32) reader.refill();
+            if (kMulti) {
+                const uint16_t e = block.multi->entry[reader.peek(kMultiBits)];
+                const uint32_t advance = (e >> 5) & 127u;
+                if (e != 0 && ((e & kMultiSeveral) == 0 || k + advance < 64)) {
+                    reader.consume(e & 31);
+                    if ((e & kMultiEob) != 0) break;
+                    k += advance;
+                    continue;
+                }
+            }
             const uint16_t entry = ac.skip[reader.peek(kLookBits)];
             if (entry != 0) {
                 reader.consume(entry >> 8);
@@ -542,12 +610,12 @@ private:
 
 }  // namespace
 
-uint32_t default_mcus_per_checkpoint(uint32_t mcu_width) { return mcu_width >= 16 ? 8 : 8; }  // TODO measure
+uint32_t default_mcus_per_checkpoint(uint32_t mcu_width) { return std::max(1u, 128 / std::max(1u, mcu_width)); }
 
 Status build_jpeg_entropy_index(ByteSpan jpeg, uint32_t mcus_per_checkpoint, JpegEntropyIndex* index) {
     *index = JpegEntropyIndex{};
     auto scan = std::make_unique<Scan>();
-    PARCROP_RETURN_IF_ERROR(read_scan(jpeg, scan.get()));
+    PARCROP_RETURN_IF_ERROR(read_scan(jpeg, scan.get(), true));
     const uint32_t k = mcus_per_checkpoint != 0 ? mcus_per_checkpoint : default_mcus_per_checkpoint(scan->mcu_width);
     JpegEntropyIndex& out = *index;
     out.file_size = jpeg.size;
@@ -587,7 +655,7 @@ Status build_jpeg_entropy_index(ByteSpan jpeg, uint32_t mcus_per_checkpoint, Jpe
                     out.predictors.push_back(static_cast<int32_t>(predictors[c]));
                 }
             }
-            if (!skip_mcu(*scan, reader, predictors)) return corrupt("a code that is not in the Huffman table");
+            if (!skip_mcu<true>(*scan, reader, predictors)) return corrupt("a code that is not in the Huffman table");
         }
     }
     if (!reader.position(out.scan_data_offset, &out.end_position)) return reader.overrun_status();
@@ -744,7 +812,7 @@ Status extract_from(ByteSpan jpeg, const JpegEntropyIndex& index, const Scan& sc
             } else {
                 ahead.seek(index.positions[at]);
                 for (uint32_t m = 0; m < column1 % k; ++m) {
-                    if (!skip_mcu(scan, ahead, end_predictors)) return corrupt("a code that is not in the table");
+                    if (!skip_mcu<false>(scan, ahead, end_predictors)) return corrupt("a code that is not in the table");
                 }
                 if (!ahead.position(index.scan_data_offset, &end)) return corrupt("the row's end lies past the data");
             }
