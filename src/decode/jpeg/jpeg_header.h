@@ -1,5 +1,6 @@
 // A JPEG's headers up to its first scan, walked marker by marker without libjpeg: the
-// frame (SOFn), the restart interval (DRI) and where the EXIF block lies (APP1). Reads
+// frame (SOFn), the restart interval (DRI) and where the EXIF block lies (APP1), and on
+// request the Huffman tables (DHT) and the first scan's header (SOS). Reads
 // nothing past the first SOS, so a caller holding only a file's first bytes can tell
 // whether they suffice, and how many more are needed when they do not.
 #pragma once

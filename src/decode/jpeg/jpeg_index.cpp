@@ -86,13 +86,13 @@ void build_huffman(const JpegHuffmanTable& table, Huffman* h) {
 }
 
 // Several AC symbols per lookup, for the index pass, whose speed is its point: an entry
-// of the 12-bit table says how many bits all the whole symbols (code and value bits) in
+// of the 13-bit table says how many bits all the whole symbols (code and value bits) in
 // those bits take, how far they move the zig-zag index, and whether they end the block.
 // A single symbol longer than the window is an entry too (its bits are consumed
-// unseen); 0 means a code longer than 12 bits. Several symbols are only taken while the
+// unseen); 0 means a code longer than 13 bits. Several symbols are only taken while the
 // block surely goes on after all but the last (k + advance < 64); else one at a time.
-constexpr int kMultiBits = 12;
-constexpr uint16_t kMultiEob = 1u << 12, kMultiSeveral = 1u << 13;
+constexpr int kMultiBits = 13;
+constexpr uint16_t kMultiEob = 1u << 14, kMultiSeveral = 1u << 15;
 
 struct MultiTable {
     uint16_t entry[1 << kMultiBits];
