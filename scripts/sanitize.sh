@@ -35,7 +35,7 @@
 #                            [the stress test's RSS-growth check; see below; empty: none]
 #   CI=true                  installs missing Debian packages with apt-get
 #
-# Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 5 x FUZZ_SECONDS.
+# Rough durations on 2 cores: asan 8-10 min, tsan 4-5 min, fuzz 2-3 min + 6 x FUZZ_SECONDS.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -47,7 +47,7 @@ FUZZ_RSS_MB=${PARCROP_FUZZ_RSS_MB:-1024}
 FUZZ_TIMEOUT=${PARCROP_FUZZ_TIMEOUT:-5}
 JOBS=${PARCROP_JOBS:-$(nproc)}
 TEST_TIMEOUT=${PARCROP_TEST_TIMEOUT:-900}
-FUZZ_TARGETS="decode_region batch probe tiff_codecs tiff_directory"
+FUZZ_TARGETS="decode_region batch probe tiff_codecs tiff_directory jpeg_index"
 
 log() { printf '\n==== sanitize.sh: %s\n' "$*"; }
 want() { [[ " $STEPS " == *" $1 "* ]]; }

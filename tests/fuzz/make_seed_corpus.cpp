@@ -9,7 +9,7 @@
 // the reference LZW encoder of tests/tiff_lzw_encoder.h.
 //
 //   make_seed_corpus OUT_DIR   ->  OUT_DIR/decode_region/*, OUT_DIR/batch/*, OUT_DIR/tiff_codecs/*,
-//                                  OUT_DIR/tiff_directory/*
+//                                  OUT_DIR/tiff_directory/*, OUT_DIR/jpeg_index/*
 //
 // The corpora are generated, not committed: about 200 small files, under a second.
 #include <cstdio>
@@ -24,6 +24,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "decode/jpeg/jpeg_index.h"
 #include "hostile_images.h"
 #include "image_fixtures.h"
 #include "jpeg_fixtures.h"
@@ -317,6 +318,41 @@ size_t write_codec_seeds(const std::filesystem::path& dir) {
     return files + 4;
 }
 
+// fuzz_jpeg_index: 12 parameter bytes (see that target), then a JPEG, or (mode bit 0)
+// the serialised index of one.
+size_t write_index_seeds(const std::filesystem::path& dir, const std::vector<Named>& all) {
+    std::filesystem::create_directories(dir);
+    std::vector<Named> jpegs;
+    for (const Named& image : all) {
+        if (image.name.rfind("jpeg_", 0) == 0) jpegs.push_back(image);
+    }
+    JpegOptions optimized;
+    optimized.optimize = true;
+    const Pixels photo = make_photo(203, 131, 3, 4);
+    jpegs.push_back({"jpeg_420_optimized", encode_jpeg(photo.data, 203, 131, 3, optimized)});
+    size_t files = 0, variant = 0;
+    for (const Named& jpeg : jpegs) {
+        for (const uint8_t mode : {0, 2}) {
+            const uint8_t v = static_cast<uint8_t>(variant++);
+            Bytes seed = {static_cast<uint8_t>(v % 5), mode, static_cast<uint8_t>(v * 37), static_cast<uint8_t>(v * 91),
+                          64, 90, 200, 17, static_cast<uint8_t>(v), 0, static_cast<uint8_t>(mode ? 3 : 0),
+                          static_cast<uint8_t>(mode ? 0xF9 : 0)};
+            seed.insert(seed.end(), jpeg.bytes.begin(), jpeg.bytes.end());
+            write_file(dir / (jpeg.name + "_" + std::to_string(mode)), seed);
+            ++files;
+        }
+        parcrop::JpegEntropyIndex index;
+        if (parcrop::build_jpeg_entropy_index({jpeg.bytes.data(), jpeg.bytes.size()}, 2, &index).is_ok()) {
+            Bytes seed = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            const Bytes serialized = index.serialize();
+            seed.insert(seed.end(), serialized.begin(), serialized.end());
+            write_file(dir / (jpeg.name + "_index"), seed);
+            ++files;
+        }
+    }
+    return files;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -411,6 +447,7 @@ int main(int argc, char** argv) {
                 ++files;
             }
         }
+        files += write_index_seeds(root / "jpeg_index", all);
         std::printf("%zu seed files in %s\n", files, root.string().c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "make_seed_corpus: %s\n", e.what());

@@ -11,5 +11,5 @@ if(NOT TARGET parcrop_make_seed_corpus)
     ${_parcrop_tests_dir}/tiff_fixtures.cpp)
   target_include_directories(parcrop_make_seed_corpus PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/include
                              ${_parcrop_tests_dir})
-  target_link_libraries(parcrop_make_seed_corpus PRIVATE JPEG::JPEG PkgConfig::SPNG PkgConfig::WEBP PkgConfig::ZSTD ZLIB::ZLIB)
+  target_link_libraries(parcrop_make_seed_corpus PRIVATE parcrop_core JPEG::JPEG PkgConfig::SPNG PkgConfig::WEBP PkgConfig::ZSTD ZLIB::ZLIB)
 endif()
