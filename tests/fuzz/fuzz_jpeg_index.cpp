@@ -4,7 +4,8 @@
 //
 // Input: a 12-byte parameter block, then the bytes (see make_seed_corpus.cpp).
 //   [0]      K: 1 + p % 16, or 0 (the default) when p >= 240
-//   [1]      mode: bit 0 the bytes are an index to load, not a JPEG;
+//   [1]      mode: bit 0 the bytes are an index to load, not a JPEG; with bit 2 also,
+//            its checksum is made right first, so that mutations reach the parser behind it;
 //            bit 1 damage the built index (positions and predictors moved by [8..11])
 //   [2..7]   three boxes: x and y fractions (u8 / 256) of the image, then sizes from [2..7] rotated
 //   [8..11]  damage: checkpoint number (u16), position step (i8), predictor step (i8)
@@ -104,8 +105,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const parcrop::ByteSpan input{bytes, length};
 
     if ((mode & 1) != 0) {
+        std::vector<uint8_t> copy(bytes, bytes + length);
+        if ((mode & 4) != 0 && copy.size() >= 8) {
+            // FNV-1a 64 of all but the last 8 bytes, stored little-endian there (the format's).
+            uint64_t hash = 0xcbf29ce484222325ull;
+            for (size_t i = 0; i + 8 < copy.size(); ++i) hash = (hash ^ copy[i]) * 0x100000001b3ull;
+            for (size_t i = 0; i < 8; ++i) copy[copy.size() - 8 + i] = static_cast<uint8_t>(hash >> (8 * i));
+        }
         parcrop::JpegEntropyIndex loaded;
-        if (parcrop::deserialize(input, &loaded).is_ok()) check_reload(loaded.serialize());
+        if (parcrop::deserialize({copy.data(), copy.size()}, &loaded).is_ok()) check_reload(loaded.serialize());
         return 0;
     }
     const uint32_t k = k_byte >= 240 ? 0 : 1u + k_byte % 16;

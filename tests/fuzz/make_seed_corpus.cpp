@@ -343,11 +343,13 @@ size_t write_index_seeds(const std::filesystem::path& dir, const std::vector<Nam
         }
         parcrop::JpegEntropyIndex index;
         if (parcrop::build_jpeg_entropy_index({jpeg.bytes.data(), jpeg.bytes.size()}, 2, &index).is_ok()) {
-            Bytes seed = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-            const Bytes serialized = index.serialize();
-            seed.insert(seed.end(), serialized.begin(), serialized.end());
-            write_file(dir / (jpeg.name + "_index"), seed);
-            ++files;
+            for (const uint8_t mode : {1, 5}) {
+                Bytes seed = {0, mode, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+                const Bytes serialized = index.serialize();
+                seed.insert(seed.end(), serialized.begin(), serialized.end());
+                write_file(dir / (jpeg.name + "_index_" + std::to_string(mode)), seed);
+                ++files;
+            }
         }
     }
     return files;
