@@ -323,3 +323,28 @@ TEST_CASE("files the index does not serve are refused with a status", "[jpeg-ind
     }
     CHECK(parcrop::build_jpeg_entropy_index(span(codes), 0, &index).code() == PARCROP_E_CORRUPT);
 }
+
+TEST_CASE("CMYK files: four components, crops equal the region path's", "[jpeg-index]") {
+    for (const int sampling : {1, 2}) {
+        INFO("luma and K sampled " << sampling << "x" << sampling);
+        JpegOptions options;
+        options.cmyk = true;
+        options.h_samp = options.v_samp = sampling;
+        const std::vector<uint8_t> jpeg =
+            encode_jpeg(make_photo(kWidth, kHeight, 4, 8).data, kWidth, kHeight, 4, options);
+        parcrop::JpegEntropyIndex index;
+        REQUIRE(parcrop::build_jpeg_entropy_index(span(jpeg), 2, &index).message() == "");
+        CHECK(index.components == 4);
+        for (const uint32_t denom : {1u, 4u}) {
+            for (const Box& box : boxes(kWidth, kHeight, 21, 8)) {
+                const Box b = scaled(box, denom, (kWidth + denom - 1) / denom, (kHeight + denom - 1) / denom);
+                INFO("1/" << denom << ", x " << b.x0 << ".." << b.x1 << " y " << b.y0 << ".." << b.y1);
+                RecordingSink indexed(size_t{b.x1 - b.x0} * 3), region(size_t{b.x1 - b.x0} * 3);
+                REQUIRE(decode_indexed(jpeg, index, b, 3, denom, &indexed).message() == "");
+                REQUIRE(decode_region(jpeg, b.x0, b.x1, row_range(b.y0, b.y1), 3, denom, &region).is_ok());
+                CHECK(indexed.rows == region.rows);
+                CHECK(indexed.bytes == region.bytes);
+            }
+        }
+    }
+}
