@@ -277,7 +277,8 @@ struct Scan {
     JpegHeader header;
     JpegScanSetup setup;
     Huffman dc[4], ac[4];
-    MultiTable multi[4];  // of the AC tables, for the index pass only (they take a while to fill)
+    // Of the AC tables, for the index pass only: 64 KB that extraction neither fills nor clears.
+    std::vector<MultiTable> multi;
     Block blocks[10];
     uint32_t block_count = 0;
     uint32_t mcu_width = 0, mcu_height = 0;
@@ -306,6 +307,7 @@ Status read_scan(ByteSpan jpeg, Scan* scan, bool multi = false) {
     scan->mcu_height = interleaved ? 8 * max_v : 8;
     bool built_dc[4] = {}, built_ac[4] = {};
     scan->block_count = 0;
+    if (multi) scan->multi.resize(4);
     for (uint32_t i = 0; i < setup.scan_components; ++i) {
         const JpegScanComponent& s = setup.scan[i];
         if (s.dc_table > 3 || s.ac_table > 3 || !setup.dc[s.dc_table].defined || !setup.ac[s.ac_table].defined) {
@@ -328,7 +330,7 @@ Status read_scan(ByteSpan jpeg, Scan* scan, bool multi = false) {
         if (scan->block_count + blocks > 10) return unsupported("more than 10 blocks in an MCU");
         for (uint32_t b = 0; b < blocks; ++b) {
             scan->blocks[scan->block_count++] = {&scan->dc[s.dc_table], &scan->ac[s.ac_table],
-                                                 &scan->multi[s.ac_table], i, b == 0};
+                                                 multi ? &scan->multi[s.ac_table] : nullptr, i, b == 0};
         }
     }
     return Status::ok();
@@ -616,7 +618,7 @@ uint32_t default_mcus_per_checkpoint(uint32_t mcu_width) { return std::max(1u, 1
 
 Status build_jpeg_entropy_index(ByteSpan jpeg, uint32_t mcus_per_checkpoint, JpegEntropyIndex* index) {
     *index = JpegEntropyIndex{};
-    auto scan = std::make_unique<Scan>();
+    std::unique_ptr<Scan> scan(new Scan);  // not zeroed: read_scan fills what is used
     PARCROP_RETURN_IF_ERROR(read_scan(jpeg, scan.get(), true));
     const uint32_t k = mcus_per_checkpoint != 0 ? mcus_per_checkpoint : default_mcus_per_checkpoint(scan->mcu_width);
     JpegEntropyIndex& out = *index;
@@ -856,7 +858,7 @@ Status extract_from(ByteSpan jpeg, const JpegEntropyIndex& index, const Scan& sc
 
 Status extract_indexed_sub_image(ByteSpan jpeg, const JpegEntropyIndex& index, uint32_t x0, uint32_t x1,
                                  uint32_t y0, uint32_t y1, SubImage* out) {
-    auto scan = std::make_unique<Scan>();
+    std::unique_ptr<Scan> scan(new Scan);  // not zeroed: read_scan fills what is used
     PARCROP_RETURN_IF_ERROR(read_scan(jpeg, scan.get()));
     PARCROP_RETURN_IF_ERROR(check_index_fits(jpeg, *scan, index));
     if (x0 >= x1 || y0 >= y1 || x1 > index.width || y1 > index.height) {
