@@ -236,17 +236,6 @@ private:
         size_t delivered_ = 0;
     };
 
-    // Moves the rows of a sub-image to where they are in the whole image.
-    class ShiftedSink final : public RowSink {
-    public:
-        ShiftedSink(RowSink* sink, uint32_t dy) : sink_(sink), dy_(dy) {}
-        void row(uint32_t y, const uint8_t* pixels) override { sink_->row(y + dy_, pixels); }
-
-    private:
-        RowSink* sink_;
-        uint32_t dy_;
-    };
-
     // Decodes the request from only the restart intervals that cover it, when the
     // file has usable restart markers and that saves work. False means "use the
     // region path" (for the rows not yet delivered).
@@ -261,29 +250,17 @@ private:
             index.height != cinfo_.image_height) {
             return false;
         }
-        // The request in full-resolution pixels, plus one MCU on every side: chroma
-        // upsampling reads across MCU edges, and a sub-image's edges are image edges.
-        const uint32_t d = request.scale_denom;
-        const uint32_t width = index.width, height = index.height;
-        const uint32_t x0 = request.x0 * d, y0 = request.rows->front() * d;
-        const uint32_t x1 = std::min(width, request.x1 * d), y1 = std::min(height, (request.rows->back() + 1) * d);
-        const uint32_t mx0 = x0 > index.mcu_width ? x0 - index.mcu_width : 0;
-        const uint32_t my0 = y0 > index.mcu_height ? y0 - index.mcu_height : 0;
-        const uint32_t mx1 = std::min(width, x1 + index.mcu_width), my1 = std::min(height, y1 + index.mcu_height);
+        const PixelBox box = sub_image_box(request, index.width, index.height, index.mcu_width, index.mcu_height);
         SubImage sub;
-        extract_sub_image(data_, index, mx0, mx1, my0, my1, &sub);
-        if (sub.width == width && sub.height == height) return false;
+        extract_sub_image(data_, index, box.x0, box.x1, box.y0, box.y1, &sub);
+        if (sub.width == index.width && sub.height == index.height) return false;
 
         JpegDecoder inner(ByteSpan{sub.jpeg.data(), sub.jpeg.size()}, limits_);
         ImageHeader header;
         if (!inner.read_header(&header).is_ok()) return false;
-        DecodeRequest shifted = request;
-        shifted.x0 -= sub.x0 / d;
-        shifted.x1 -= sub.x0 / d;
-        std::vector<uint32_t> rows(request.rows->size());
-        for (size_t i = 0; i < rows.size(); ++i) rows[i] = (*request.rows)[i] - sub.y0 / d;
-        shifted.rows = &rows;
-        ShiftedSink shifted_sink(&sink, sub.y0 / d);
+        std::vector<uint32_t> rows;
+        const DecodeRequest shifted = request_in_sub_image(request, sub, &rows);
+        ShiftedSink shifted_sink(&sink, sub.y0 / request.scale_denom);
         // The sub-image has no restart markers worth indexing again: decode it directly.
         return inner.run_guarded(&JpegDecoder::decode_unguarded, &shifted, &shifted_sink);
     }

@@ -882,35 +882,16 @@ Status decode_region_through_index(ByteSpan jpeg, const JpegEntropyIndex& index,
     if (request.rows == nullptr || request.rows->empty() || d == 0 || d > 8) {
         return Status(PARCROP_E_INTERNAL, "jpeg index: invalid decode request");
     }
-    // The request in full-resolution pixels, plus one MCU on every side: chroma
-    // upsampling reads across MCU edges, and a sub-image's edges are image edges.
-    const uint32_t width = index.width, height = index.height;
-    const uint32_t x0 = std::min(width, request.x0 * d), y0 = std::min(height, request.rows->front() * d);
-    const uint32_t x1 = std::min(width, request.x1 * d), y1 = std::min(height, (request.rows->back() + 1) * d);
-    const uint32_t mx0 = x0 > index.mcu_width ? x0 - index.mcu_width : 0;
-    const uint32_t my0 = y0 > index.mcu_height ? y0 - index.mcu_height : 0;
-    const uint32_t mx1 = std::min(width, x1 + index.mcu_width), my1 = std::min(height, y1 + index.mcu_height);
+    const PixelBox box = sub_image_box(request, index.width, index.height, index.mcu_width, index.mcu_height);
     SubImage sub;
-    PARCROP_RETURN_IF_ERROR(extract_indexed_sub_image(jpeg, index, mx0, mx1, my0, my1, &sub));
+    PARCROP_RETURN_IF_ERROR(extract_indexed_sub_image(jpeg, index, box.x0, box.x1, box.y0, box.y1, &sub));
 
     const std::unique_ptr<Decoder> inner = make_jpeg_decoder(ByteSpan{sub.jpeg.data(), sub.jpeg.size()}, limits);
     ImageHeader header;
     PARCROP_RETURN_IF_ERROR(inner->read_header(&header));
-    DecodeRequest shifted = request;
-    shifted.x0 -= sub.x0 / d;
-    shifted.x1 -= sub.x0 / d;
-    std::vector<uint32_t> rows(request.rows->size());
-    for (size_t i = 0; i < rows.size(); ++i) rows[i] = (*request.rows)[i] - sub.y0 / d;
-    shifted.rows = &rows;
-    class Shifted final : public RowSink {
-    public:
-        Shifted(RowSink* sink, uint32_t dy) : sink_(sink), dy_(dy) {}
-        void row(uint32_t y, const uint8_t* pixels) override { sink_->row(y + dy_, pixels); }
-
-    private:
-        RowSink* sink_;
-        uint32_t dy_;
-    } shifted_sink(&sink, sub.y0 / d);
+    std::vector<uint32_t> rows;
+    const DecodeRequest shifted = request_in_sub_image(request, sub, &rows);
+    ShiftedSink shifted_sink(&sink, sub.y0 / request.scale_denom);
     return inner->decode(shifted, shifted_sink);
 }
 

@@ -163,4 +163,28 @@ void extract_sub_image(ByteSpan jpeg, const RestartIndex& index, uint32_t x0, ui
     out.push_back(0xD9);
 }
 
+PixelBox sub_image_box(const DecodeRequest& request, uint32_t width, uint32_t height, uint32_t mcu_width,
+                       uint32_t mcu_height) {
+    const uint32_t d = request.scale_denom;
+    const uint32_t x0 = std::min(width, request.x0 * d), y0 = std::min(height, request.rows->front() * d);
+    const uint32_t x1 = std::min(width, request.x1 * d), y1 = std::min(height, (request.rows->back() + 1) * d);
+    PixelBox box;
+    box.x0 = x0 > mcu_width ? x0 - mcu_width : 0;
+    box.y0 = y0 > mcu_height ? y0 - mcu_height : 0;
+    box.x1 = std::min(width, x1 + mcu_width);
+    box.y1 = std::min(height, y1 + mcu_height);
+    return box;
+}
+
+DecodeRequest request_in_sub_image(const DecodeRequest& request, const SubImage& sub, std::vector<uint32_t>* rows) {
+    const uint32_t d = request.scale_denom;
+    DecodeRequest shifted = request;
+    shifted.x0 -= sub.x0 / d;
+    shifted.x1 -= sub.x0 / d;
+    rows->resize(request.rows->size());
+    for (size_t i = 0; i < rows->size(); ++i) (*rows)[i] = (*request.rows)[i] - sub.y0 / d;
+    shifted.rows = rows;
+    return shifted;
+}
+
 }  // namespace parcrop

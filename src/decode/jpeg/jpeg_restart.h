@@ -43,4 +43,33 @@ struct SubImage {
 void extract_sub_image(ByteSpan jpeg, const RestartIndex& index, uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1,
                        SubImage* sub);
 
+// What every way into the middle of a JPEG (restart intervals, the entropy index)
+// shares: which pixels a sub-image must cover, and the request moved into it.
+
+// Full-resolution pixels [x0, x1) x [y0, y1).
+struct PixelBox {
+    uint32_t x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+};
+
+// The pixels a sub-image must cover for `request` (valid for a width x height image)
+// to decode as in the whole image: the request at full resolution plus one MCU on every
+// side, since chroma upsampling reads across MCU edges and a sub-image's edges are
+// image edges.
+PixelBox sub_image_box(const DecodeRequest& request, uint32_t width, uint32_t height, uint32_t mcu_width,
+                       uint32_t mcu_height);
+
+// `request` in `sub`'s frame; its rows are written to *rows, which must outlive it.
+DecodeRequest request_in_sub_image(const DecodeRequest& request, const SubImage& sub, std::vector<uint32_t>* rows);
+
+// Moves the rows of a sub-image back to where they are in the whole image.
+class ShiftedSink final : public RowSink {
+public:
+    ShiftedSink(RowSink* sink, uint32_t dy) : sink_(sink), dy_(dy) {}
+    void row(uint32_t y, const uint8_t* pixels) override { sink_->row(y + dy_, pixels); }
+
+private:
+    RowSink* sink_;
+    uint32_t dy_;
+};
+
 }  // namespace parcrop
